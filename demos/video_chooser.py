@@ -1,0 +1,65 @@
+"""The shared video chooser on top of the app: example gallery, upload, filmstrip and facts."""
+from __future__ import annotations
+
+import functools
+
+import gradio as gr
+import numpy as np
+
+from lib.examples import Example, list_examples
+from lib.tasks.overview import render_overview, run_overview
+from lib.video import VideoError, load_clip
+
+
+@functools.lru_cache(maxsize=1)
+def _examples_with_thumbnails() -> tuple[tuple[Example, np.ndarray], ...]:
+    """Each example with its middle frame (one frame decoded per example, once per process)."""
+    found = []
+    for ex in list_examples():
+        try:
+            thumb = load_clip(str(ex.path), num_frames=1, short_side=128).frames[0]
+        except VideoError:
+            continue
+        found.append((ex, thumb))
+    return tuple(found)
+
+
+def describe_video(path: str | None):
+    """Handler: chosen video -> (filmstrip image, facts table). Bad video -> gr.Error(sentence)."""
+    if not path:
+        return None, None
+    try:
+        overview = run_overview(path)
+    except VideoError as err:
+        raise gr.Error(str(err)) from err
+    return render_overview(overview), overview.facts()
+
+
+def build_chooser() -> gr.Video:
+    """Build the chooser; returns the video component every tab reads (value: a file path or None)."""
+    examples = _examples_with_thumbnails()
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3):
+            gallery = gr.Gallery(
+                value=[(thumb, ex.title) for ex, thumb in examples], label="Example clips (click one)",
+                columns=3, height=300, allow_preview=False, object_fit="cover", elem_id="example-gallery")
+            notes = gr.Markdown("\n".join(f"- **{ex.title}**: {ex.description}" for ex, _ in examples),
+                                elem_id="example-notes")
+        with gr.Column(scale=4):
+            video = gr.Video(label="Video (upload your own or pick an example)", sources=["upload"],
+                             height=300, elem_id="chosen-video")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=5):
+            strip = gr.Image(label="Filmstrip (uniformly sampled frames)", interactive=False, height=140,
+                             elem_id="filmstrip", buttons=["download"])
+        with gr.Column(scale=2):
+            facts = gr.Dataframe(headers=["fact", "value"], label="Clip facts", interactive=False,
+                                 elem_id="clip-facts")
+
+    def pick_example(evt: gr.SelectData) -> str:
+        return str(examples[evt.index][0].path)
+
+    gallery.select(pick_example, inputs=None, outputs=video, api_visibility="private")
+    video.change(describe_video, inputs=video, outputs=[strip, facts], api_name="describe_video")
+    del notes
+    return video
