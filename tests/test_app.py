@@ -1,0 +1,75 @@
+"""The app shell: import starts nothing, every tab builds, the chooser answers through the API."""
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import pytest
+
+from lib.examples import list_examples
+from lib.video import VideoError, load_clip
+
+
+def test_import_builds_without_serving():
+    import app
+
+    assert app.demo is not None
+    assert getattr(app.demo, "server", None) is None  # nothing listens until launch()
+
+
+def test_every_listed_tab_has_a_builder():
+    import app
+
+    for title, module_name in app.TABS:
+        module = importlib.import_module(module_name)
+        assert callable(getattr(module, "build_tab", None)), f"{title}: {module_name}.build_tab missing"
+
+
+def test_examples_are_bundled_with_provenance():
+    examples = list_examples()
+    assert len(examples) >= 3
+    for ex in examples:
+        assert ex.provenance, f"{ex.name} has no provenance"
+        assert ex.path.stat().st_size > 0
+
+
+def _corrupt_video(tmp_path):
+    bad = tmp_path / "broken.mp4"
+    # An MP4 signature followed by garbage: looks like a video by name and magic, decodes as nothing.
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    with pytest.raises(VideoError) as err:
+        load_clip(str(bad))
+    return bad, str(err.value)
+
+
+def test_describe_video_through_api(app_url):
+    from gradio_client import Client, handle_file
+
+    example = list_examples()[0]
+    client = Client(app_url, verbose=False)
+    strip, facts = client.predict(handle_file(str(example.path)), api_name="/describe_video")
+    assert strip is not None
+    table = {row[0]: row[1] for row in facts["data"]}
+    clip = load_clip(str(example.path), num_frames=8)
+    assert table["frames sampled"] == "8"
+    assert table["fps"] == f"{clip.fps:.2f}"
+
+
+def test_corrupt_video_through_api_gives_the_sentence(app_url, tmp_path):
+    from gradio_client import Client, handle_file
+
+    bad, sentence = _corrupt_video(tmp_path)
+    client = Client(app_url, verbose=False)
+    with pytest.raises(Exception) as err:
+        client.predict(handle_file(str(bad)), api_name="/describe_video")
+    assert sentence in str(err.value)
+
+
+def test_overview_filmstrip_shows_sampled_frames():
+    from lib.tasks.overview import render_overview, run_overview
+
+    example = list_examples()[0]
+    overview = run_overview(str(example.path), num_frames=4, short_side=64)
+    strip = render_overview(overview, height=50)
+    assert strip.shape[0] == 50 and strip.dtype == np.uint8
+    assert overview.num_source_frames >= overview.clip.num_frames == 4

@@ -1,0 +1,30 @@
+"""The chooser as a person uses it: upload a broken file, read the error; pick an example, see frames."""
+from __future__ import annotations
+
+import pytest
+
+from lib.video import VideoError, load_clip
+
+
+def test_chooser_in_browser(app_url, browser_page, screenshot_dir, tmp_path):
+    page = browser_page
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 40)
+    with pytest.raises(VideoError) as err:
+        load_clip(str(bad))
+    sentence = str(err.value)
+
+    page.goto(app_url)
+    page.wait_for_selector("#example-gallery")
+    page.locator("#chosen-video input[type=file]").set_input_files(str(bad))
+    toast = page.get_by_text(sentence[:40], exact=False).first
+    toast.wait_for(state="visible")
+    page.screenshot(path=str(screenshot_dir / "chooser_error.png"), full_page=True)
+
+    page.reload()
+    page.wait_for_selector("#example-gallery")
+    page.locator("#example-gallery .thumbnail-item").first.click()
+    page.wait_for_selector("#filmstrip img", state="visible")
+    page.wait_for_selector("#clip-facts :text('frames sampled')")
+    page.screenshot(path=str(screenshot_dir / "chooser_example.png"), full_page=True)
+    assert page.locator("#chosen-video video").count() == 1
