@@ -1,6 +1,11 @@
 """Video I/O: decode sampled frames (decord), sampling indices, write H.264 MP4 / GIF (PyAV, Pillow)."""
 from lib.video.clip import Clip, VideoInfo
+from lib.video.decode import load_clip, output_size, probe_video
 from lib.video.errors import VideoError
-from lib.video.write import write_gif, write_mp4
+from lib.video.sampling import cap_indices, fps_indices, segment_indices, uniform_indices
+from lib.video.write import Mp4Writer, write_gif, write_mp4
 
-__all__ = ["Clip", "VideoInfo", "VideoError", "write_mp4", "write_gif"]
+__all__ = [
+    "Clip", "VideoInfo", "VideoError", "load_clip", "probe_video", "output_size",
+    "write_mp4", "write_gif", "Mp4Writer", "uniform_indices", "fps_indices", "segment_indices", "cap_indices",
+]

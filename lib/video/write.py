@@ -41,39 +41,91 @@ def _pad_even(frame: np.ndarray) -> np.ndarray:
     return np.pad(frame, ((0, h % 2), (0, w % 2), (0, 0)), mode="edge")
 
 
+class Mp4Writer:
+    """Write an H.264 (libx264, yuv420p) MP4 one frame at a time, for videos too long to hold.
+
+    with Mp4Writer(path, fps=2.0, preset="ultrafast") as writer:
+        for frame in frames:          # (H, W, 3) uint8 RGB, all the same size
+            writer.write(frame)
+
+    The size comes from the first frame; odd H or W is padded by one edge row/column.
+    crf: x264 quality, 0 (best) .. 51 (worst); preset: "ultrafast" .. "veryslow";
+    keyframe_interval: frames between keyframes, default about 2 s so seeking stays cheap for
+    decoders such as decord that decode forward from the previous keyframe.
+    """
+
+    def __init__(self, path: str | Path, fps: float = 25.0, *, crf: int = 23, preset: str = "medium",
+                 keyframe_interval: int | None = None) -> None:
+        self.fps = _check_fps(fps)
+        if not 0 <= int(crf) <= 51:
+            raise ValueError(f"crf must be in 0..51, got {crf}")
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._options = {"crf": str(int(crf)), "preset": preset}
+        self._gop = int(keyframe_interval) if keyframe_interval else max(1, round(2 * self.fps))
+        self._size: tuple[int, int] | None = None  # (H, W) of the input frames
+        # faststart moves the index to the front so a browser can play before the download ends.
+        self._container = av.open(str(self.path), mode="w", options={"movflags": "+faststart"})
+        self._stream = None
+        self.frames_written = 0
+
+    def write(self, frame: np.ndarray) -> None:
+        """Append one (H, W, 3) uint8 RGB frame."""
+        frame = _check_frames(np.asarray(frame)[None])[0]
+        if self._stream is None:
+            self._size = frame.shape[:2]
+            stream = self._container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(1001))
+            stream.height, stream.width = self._size[0] + self._size[0] % 2, self._size[1] + self._size[1] % 2
+            stream.pix_fmt = "yuv420p"
+            stream.codec_context.gop_size = self._gop
+            stream.options = self._options
+            self._stream = stream
+        elif frame.shape[:2] != self._size:
+            raise ValueError(f"every frame must be {self._size}, got {frame.shape[:2]}")
+        video_frame = av.VideoFrame.from_ndarray(_pad_even(frame), format="rgb24")
+        self._container.mux(self._stream.encode(video_frame.reformat(format="yuv420p")))
+        self.frames_written += 1
+
+    def close(self) -> None:
+        """Flush delayed frames and finish the file. A writer that got no frame raises ValueError."""
+        if self._container is None:
+            return
+        try:
+            if self._stream is not None:
+                self._container.mux(self._stream.encode())
+        finally:
+            self._container.close()
+            self._container = None
+        if self._stream is None:
+            self.path.unlink(missing_ok=True)
+            raise ValueError("no frames were written; an MP4 needs at least one frame")
+
+    def __enter__(self) -> "Mp4Writer":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is None:
+            self.close()
+            return
+        try:  # already failing: finish the file quietly so the original error is the one raised
+            self.close()
+        except Exception:
+            pass
+
+
 def write_mp4(frames: np.ndarray, path: str | Path, fps: float = 25.0, *, crf: int = 23,
               preset: str = "medium", keyframe_interval: int | None = None) -> Path:
     """Encode frames as an H.264 (libx264, yuv420p) MP4 that browsers and Gradio play.
 
-    frames:            (T, H, W, 3) uint8 RGB. Odd H or W is padded by one edge row/column.
-    fps:               frames per second of the output (> 0).
-    crf:               x264 quality, 0 (lossless-ish) .. 51 (worst); 23 is x264's default.
-    preset:            x264 speed/size trade-off ("ultrafast" .. "veryslow").
-    keyframe_interval: frames between keyframes; default about 2 s, so seeking stays cheap
-                       for decoders such as decord that decode from the previous keyframe.
+    frames: (T, H, W, 3) uint8 RGB, T >= 1. Odd H or W is padded by one edge row/column.
+    fps:    frames per second of the output (> 0). Other options as in `Mp4Writer`.
     Returns the path written.
     """
     frames = _check_frames(frames)
-    fps = _check_fps(fps)
-    if not 0 <= int(crf) <= 51:
-        raise ValueError(f"crf must be in 0..51, got {crf}")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    height, width = frames.shape[1] + frames.shape[1] % 2, frames.shape[2] + frames.shape[2] % 2
-    gop = keyframe_interval if keyframe_interval is not None else max(1, round(2 * fps))
-
-    # faststart moves the index to the front so the browser can start playing before the end arrives.
-    with av.open(str(path), mode="w", options={"movflags": "+faststart"}) as container:
-        stream = container.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-        stream.width, stream.height = width, height
-        stream.pix_fmt = "yuv420p"
-        stream.codec_context.gop_size = int(gop)
-        stream.options = {"crf": str(int(crf)), "preset": preset}
+    with Mp4Writer(path, fps, crf=crf, preset=preset, keyframe_interval=keyframe_interval) as writer:
         for frame in frames:
-            video_frame = av.VideoFrame.from_ndarray(_pad_even(frame), format="rgb24")
-            container.mux(stream.encode(video_frame.reformat(format="yuv420p")))
-        container.mux(stream.encode())  # flush delayed frames
-    return path
+            writer.write(frame)
+    return writer.path
 
 
 def write_gif(frames: np.ndarray, path: str | Path, fps: float = 10.0, *, loop: int = 0) -> Path:

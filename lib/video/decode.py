@@ -1,0 +1,163 @@
+"""Read videos: probe the header, then decode only the sampled frames with decord, resized.
+
+Memory stays bounded for any video length: decord indexes packets without decoding them, we ask
+`get_batch` for a few sampled frames at a time (about 64 MB of full-size frames per call) and
+shrink each chunk before decoding the next, so only the small output clip grows.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import cv2
+import decord
+import numpy as np
+
+from lib.errors import UserInputError
+from lib.video.checks import StreamFacts, check_file, explain_decode_failure, read_stream_facts
+from lib.video.clip import Clip, VideoInfo
+from lib.video.errors import VideoError
+from lib.video.sampling import cap_indices, fps_indices, segment_indices, uniform_indices
+
+_CHUNK_BYTES = 64 * 2**20  # full-resolution frames handed over by one get_batch call
+_FALLBACK_FPS = 25.0  # used only when neither decord nor the container knows the rate
+
+decord.logging.set_level(decord.logging.QUIET)  # FFmpeg chatter; decord's own errors still print
+
+
+def _open_reader(path: Path, facts: StreamFacts) -> decord.VideoReader:
+    """decord reader for `path`; any failure becomes a VideoError that says what to do."""
+    try:
+        reader = decord.VideoReader(str(path), ctx=decord.cpu(0))
+    except Exception as exc:  # RuntimeError, DECORDError, AssertionError (0 frames), ...
+        raise explain_decode_failure(path, facts, exc) from exc
+    if len(reader) <= 0:
+        raise VideoError(f"'{path.name}' contains zero decodable frames; re-export it as H.264 MP4 "
+                         "and upload again.")
+    return reader
+
+
+def _fps(reader: decord.VideoReader, facts: StreamFacts) -> float:
+    for rate in (reader.get_avg_fps(), facts.rate):
+        if rate and math.isfinite(rate) and rate > 0:
+            return float(rate)
+    return _FALLBACK_FPS
+
+
+def _open(path: str | Path) -> tuple[decord.VideoReader, VideoInfo, StreamFacts]:
+    p = check_file(path)
+    facts = read_stream_facts(p)
+    reader = _open_reader(p, facts)
+    info = VideoInfo(path=str(p), num_frames=len(reader), fps=_fps(reader, facts),
+                     height=facts.height, width=facts.width)
+    return reader, info, facts
+
+
+def probe_video(path: str | Path) -> VideoInfo:
+    """Frame count, fps and size of a video, read from its header and packet index (no decoding)."""
+    return _open(path)[1]
+
+
+def output_size(height: int, width: int, short_side: int | None, max_pixels: int) -> tuple[int, int]:
+    """(height, width) after scaling the short side to `short_side` (None keeps the size),
+    then shrinking further, aspect kept, until height * width <= max_pixels."""
+    scale = 1.0 if short_side is None else short_side / min(height, width)
+    if height * width * scale * scale > max_pixels:
+        scale = math.sqrt(max_pixels / (height * width))
+        return max(1, math.floor(height * scale)), max(1, math.floor(width * scale))
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def _resize(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """(H, W, 3) uint8 -> (h, w, 3) uint8; area averaging when shrinking (no aliasing)."""
+    h, w = size
+    if frame.shape[:2] == (h, w):
+        return frame
+    shrinking = h * w < frame.shape[0] * frame.shape[1]
+    return cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
+
+def _decode(reader: decord.VideoReader, indices: np.ndarray, size: tuple[int, int],
+            src_hw: tuple[int, int], path: Path, facts: StreamFacts) -> np.ndarray:
+    """Decode `indices` (N,) in chunks and resize: returns (N, h, w, 3) uint8. Repeated indices
+    are decoded once."""
+    unique, inverse = np.unique(indices, return_inverse=True)
+    out = np.empty((unique.size, size[0], size[1], 3), dtype=np.uint8)
+    chunk = max(1, _CHUNK_BYTES // (src_hw[0] * src_hw[1] * 3))
+    for start in range(0, unique.size, chunk):
+        wanted = unique[start:start + chunk]
+        try:
+            batch = reader.get_batch(wanted.tolist())
+            batch = batch.asnumpy() if hasattr(batch, "asnumpy") else np.asarray(batch)
+        except Exception as exc:
+            raise explain_decode_failure(path, facts, exc) from exc
+        for j, frame in enumerate(batch):  # (H, W, 3) uint8 RGB
+            out[start + j] = _resize(frame, size)
+        del batch
+    return out[inverse.reshape(-1)]
+
+
+def _timestamps(reader: decord.VideoReader, indices: np.ndarray, fps: float) -> np.ndarray:
+    """Presentation time (s) of each index from the packet timestamps, else index / fps."""
+    try:
+        stamps = np.asarray(reader.get_frame_timestamp(indices.tolist()), dtype=np.float64)[:, 0]
+        if np.all(np.isfinite(stamps)) and np.all(np.diff(stamps) >= 0) and np.all(stamps >= 0):
+            return stamps
+    except Exception:
+        pass
+    return indices.astype(np.float64) / fps
+
+
+def _sample(total: int, fps: float, num_frames: int | None, target_fps: float | None,
+            segments: tuple[int, int] | None, max_frames: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Source indices (N,) and, when sampling by segments, (S, M) positions into them."""
+    if max_frames < 1:
+        raise UserInputError(f"max_frames must be at least 1, got {max_frames}.")
+    if target_fps is not None and segments is not None:
+        raise UserInputError("Choose either a sampling rate (fps) or segments, not both.")
+    if segments is not None:
+        s, m = int(segments[0]), int(segments[1])
+        if s < 1 or m < 1:
+            raise UserInputError(f"segments must be (num_segments >= 1, frames_per_segment >= 1), got {segments}.")
+        s = min(s, max_frames)  # hard cap: fewer frames per segment (then fewer segments) fit max_frames
+        m = max(1, min(m, max_frames // s))
+        indices = segment_indices(total, s, m).reshape(-1)
+        return indices, np.arange(s * m, dtype=np.int64).reshape(s, m)
+    if target_fps is not None:
+        if not (math.isfinite(target_fps) and target_fps > 0):
+            raise UserInputError(f"fps must be a positive number of frames per second, got {target_fps}.")
+        return cap_indices(fps_indices(total, fps, target_fps), max_frames), None
+    if num_frames is None:
+        raise UserInputError("Say how to sample the video: give num_frames, fps or segments.")
+    if num_frames < 1:
+        raise UserInputError(f"num_frames must be at least 1, got {num_frames}.")
+    return uniform_indices(total, min(int(num_frames), max_frames)), None
+
+
+def load_clip(path: str | Path, *, num_frames: int | None = 16, fps: float | None = None,
+              segments: tuple[int, int] | None = None, short_side: int | None = 224,
+              max_frames: int = 512, max_pixels: int = 1920 * 1080) -> Clip:
+    """Decode sampled, resized frames of a video file.
+
+    Sampling (exactly one is used; fps and segments override num_frames):
+      num_frames: that many frames, centred uniform (all frames when the video is shorter).
+      fps:        frames at this rate (e.g. 1.0 = one per second).
+      segments:   (S, M) LongVLM-style: S consecutive segments of M frames; Clip.segments holds
+                  the (S, M) positions into Clip.frames.
+    Caps (never rejected, only reduced): at most `max_frames` frames (segments shrink M, then S);
+    frames are resized so the short side is `short_side` (None keeps the source size), then shrunk
+    until height * width <= max_pixels, aspect ratio kept.
+    Returns a Clip with frames (T, h, w, 3) uint8 RGB. Raises VideoError (a UserInputError) for a
+    file that cannot be used, and UserInputError for impossible settings.
+    """
+    reader, info, facts = _open(path)
+    p = Path(info.path)
+    indices, positions = _sample(info.num_frames, info.fps, num_frames, fps, segments, max_frames)
+    if short_side is not None and short_side < 1:
+        raise UserInputError(f"short_side must be at least 1 pixel, got {short_side}.")
+    size = output_size(info.height, info.width, short_side, max_pixels)
+    frames = _decode(reader, indices, size, (info.height, info.width), p, facts)
+    return Clip(frames=frames, fps=info.fps, indices=indices.astype(np.int64),
+                timestamps=_timestamps(reader, indices, info.fps),
+                original_size=(info.height, info.width), duration=info.duration,
+                source=str(p), segments=positions)
