@@ -1,0 +1,243 @@
+"""Registry, loaders (bundled and hub paths, offline), device choice and preprocessing."""
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+import dataclasses  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+from lib.models import (  # noqa: E402
+    SPECS,
+    BundledModel,
+    ModelSpec,
+    ModelUnavailableError,
+    get_device,
+    get_spec,
+    list_models,
+    load_from,
+    load_model,
+    preprocess_config,
+    save_bundled,
+    video_to_tensor,
+)
+from lib.models.hub import unavailable_message  # noqa: E402
+from lib.models.registry import import_class  # noqa: E402
+
+torch.set_num_threads(2)
+
+
+def hub_spec(model_class: str, task: str = "video-classification", **changes) -> ModelSpec:
+    spec = ModelSpec(
+        name="tiny",
+        family="test",
+        task=task,
+        source="hub",
+        location="nobody/not-a-real-model-7f3a",
+        model_class=model_class,
+        num_frames=4,
+        image_size=32,
+        description="tiny random model for tests",
+        needs_attention=True,
+    )
+    return dataclasses.replace(spec, **changes)
+
+
+# --- registry -------------------------------------------------------------------------------------
+
+
+def test_specs_are_unique_and_importable_names():
+    names = [s.name for s in SPECS]
+    assert len(names) == len(set(names))
+    for spec in SPECS:
+        assert spec.source in ("bundled", "hub")
+        assert ":" in spec.model_class
+        if spec.source == "hub":
+            assert spec.model_class.startswith("transformers:")
+            import_class(spec.model_class)  # the class exists in the pinned transformers
+
+
+def test_list_models_filters():
+    video = list_models(task="video-classification")
+    assert {"videomae-base-k400", "timesformer-base-k400"} <= {s.name for s in video}
+    assert all(s.task == "video-classification" for s in video)
+    assert [s.name for s in list_models(family="clip")] == ["clip-vit-b16", "clip-vit-l14"]
+    assert list_models(task="no-such-task") == []
+
+
+def test_unknown_model_is_refused_with_the_known_names():
+    with pytest.raises(ModelUnavailableError) as info:
+        get_spec("facebook/some-random-model")
+    assert "videomae-base-k400" in str(info.value)
+    with pytest.raises(ModelUnavailableError):
+        load_model("bert-base-uncased")
+
+
+def test_uncached_hub_model_fails_fast_with_a_sentence():
+    spec = hub_spec("transformers:VideoMAEForVideoClassification")
+    with pytest.raises(ModelUnavailableError) as info:
+        load_from(spec, device="cpu")
+    assert str(info.value) == unavailable_message("tiny")
+    assert "needs to be downloaded once from the Hugging Face Hub" in str(info.value)
+
+
+def test_missing_bundled_weights(tmp_path):
+    spec = hub_spec(f"{__name__}:TinyBundled", source="bundled", location="assets/models/none")
+    with pytest.raises(ModelUnavailableError, match="has no weights"):
+        load_from(spec, tmp_path)
+
+
+# --- device ---------------------------------------------------------------------------------------
+
+
+def test_get_device_env_override(monkeypatch):
+    monkeypatch.setenv("VIDEO_EXPLORER_DEVICE", "cpu")
+    assert get_device() == torch.device("cpu")
+    monkeypatch.setenv("VIDEO_EXPLORER_DEVICE", "tpu")
+    with pytest.raises(ValueError):
+        get_device()
+    assert get_device("cpu") == torch.device("cpu")  # an explicit choice wins over the variable
+    monkeypatch.delenv("VIDEO_EXPLORER_DEVICE")
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert get_device().type == expected
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA"):
+            get_device("cuda")
+
+
+# --- bundled models -------------------------------------------------------------------------------
+
+
+class TinyBundled(BundledModel):
+    def __init__(self, dim: int = 4, num_classes: int = 3, scale: float = 1.0):
+        super().__init__()
+        self.scale = scale
+        self.body = nn.Sequential(nn.Linear(dim, 8), nn.GELU(), nn.Linear(8, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x) * self.scale
+
+
+def test_bundled_round_trip_through_load_from(tmp_path):
+    torch.manual_seed(0)
+    model = TinyBundled(dim=6, num_classes=5, scale=0.5).eval()
+    save_bundled(model, tmp_path / "tiny")
+    assert (tmp_path / "tiny" / "config.json").is_file()
+    assert (tmp_path / "tiny" / "model.safetensors").is_file()
+    spec = hub_spec(f"{__name__}:TinyBundled", source="bundled", location="assets/models/tiny")
+    loaded = load_from(spec, tmp_path / "tiny", device="cpu")
+    assert isinstance(loaded, TinyBundled) and not loaded.training
+    assert loaded.scale == 0.5 and loaded.bundled_config == {"dim": 6, "num_classes": 5, "scale": 0.5}
+    x = torch.randn(3, 6)
+    with torch.no_grad():
+        assert torch.equal(model(x), loaded(x))
+
+
+class NeedsModule(BundledModel):
+    def __init__(self, inner: nn.Module):
+        super().__init__()
+        self.inner = inner
+
+
+def test_save_bundled_refuses_models_it_could_not_rebuild(tmp_path):
+    with pytest.raises(TypeError, match="JSON-able"):
+        save_bundled(NeedsModule(nn.Linear(2, 2)), tmp_path)
+
+
+# --- hub path with tiny random transformers models -----------------------------------------------
+
+
+def tiny_videomae(attn_implementation: str = "eager"):
+    """VideoMAE with 4 frames of 32x32: tubelets 2x16x16 -> a 2x2x2 token grid, no CLS token."""
+    from transformers import VideoMAEConfig, VideoMAEForVideoClassification
+
+    config = VideoMAEConfig(
+        image_size=32, patch_size=16, num_frames=4, tubelet_size=2, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=37, num_labels=5,
+    )
+    config._attn_implementation = attn_implementation
+    torch.manual_seed(0)
+    return VideoMAEForVideoClassification(config).eval()
+
+
+def tiny_timesformer():
+    from transformers import TimesformerConfig, TimesformerForVideoClassification
+
+    config = TimesformerConfig(
+        image_size=32, patch_size=16, num_frames=4, hidden_size=32, num_hidden_layers=2,
+        num_attention_heads=4, intermediate_size=37, num_labels=5,
+    )
+    torch.manual_seed(0)
+    return TimesformerForVideoClassification(config).eval()
+
+
+def tiny_mask2former():
+    from transformers import Mask2FormerConfig, Mask2FormerForUniversalSegmentation, SwinConfig
+
+    swin = SwinConfig(
+        image_size=64, embed_dim=16, depths=[1, 1, 1, 1], num_heads=[1, 1, 2, 2], window_size=4,
+        out_features=["stage1", "stage2", "stage3", "stage4"],
+    )
+    config = Mask2FormerConfig(
+        backbone_config=swin, hidden_dim=32, mask_feature_size=32, feature_size=32, encoder_feedforward_dim=32,
+        dim_feedforward=32, num_queries=5, num_labels=3, decoder_layers=2, encoder_layers=1, num_attention_heads=2,
+    )
+    torch.manual_seed(0)
+    return Mask2FormerForUniversalSegmentation(config).eval()
+
+
+@pytest.mark.parametrize(
+    ("build", "model_class", "task", "shape"),
+    [
+        (tiny_videomae, "transformers:VideoMAEForVideoClassification", "video-classification", (2, 4, 3, 32, 32)),
+        (tiny_timesformer, "transformers:TimesformerForVideoClassification", "video-classification", (2, 4, 3, 32, 32)),
+        (tiny_mask2former, "transformers:Mask2FormerForUniversalSegmentation", "semantic-segmentation", (1, 3, 64, 64)),
+    ],
+)
+def test_hub_loader_reloads_saved_tiny_models(tmp_path, build, model_class, task, shape):
+    original = build()
+    original.save_pretrained(tmp_path)
+    # Mask2Former's spec (like the registry's) keeps the default attention: forcing eager would change
+    # the Swin backbone's kernel and the last bits of its logits.
+    spec = hub_spec(model_class, task=task, needs_attention=task != "semantic-segmentation")
+    loaded = load_from(spec, tmp_path, device="cpu")
+    assert type(loaded) is type(original) and not loaded.training
+    pixels = torch.randn(*shape, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected, got = original(pixel_values=pixels), loaded(pixel_values=pixels)
+    key = "logits" if "logits" in expected else "masks_queries_logits"
+    assert torch.equal(expected[key], got[key])
+    if task == "video-classification":
+        assert loaded.config._attn_implementation == "eager"
+
+
+# --- preprocessing --------------------------------------------------------------------------------
+
+
+def test_video_to_tensor_resizes_crops_and_normalises():
+    frames = np.zeros((3, 40, 80, 3), dtype=np.uint8)
+    frames[:, :, 30:50] = 255  # a white vertical band in the middle, which the centre crop keeps
+    out = video_to_tensor(frames, size=20, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+    assert out.shape == (3, 3, 20, 20) and out.dtype == torch.float32
+    # short side 40 -> 20, width 80 -> 40, crop columns 10..30 of the scaled frame = 20..60 original
+    assert torch.allclose(out[:, :, :, 10], torch.ones(3, 3, 20), atol=1e-5)
+    assert torch.allclose(out[:, :, :, 0], -torch.ones(3, 3, 20), atol=1e-5)
+    stretched = video_to_tensor(frames, size=(10, 30), crop=False)
+    assert stretched.shape == (3, 3, 10, 30)
+    with pytest.raises(ValueError):
+        video_to_tensor(frames[..., 0], size=20)
+
+
+def test_preprocess_config_reads_a_saved_processor_and_falls_back(tmp_path):
+    (tmp_path / "preprocessor_config.json").write_text(
+        '{"do_center_crop": true, "crop_size": {"height": 96, "width": 96}, "size": {"shortest_edge": 112},'
+        ' "image_mean": [0.1, 0.2, 0.3], "image_std": [0.4, 0.5, 0.6]}'
+    )
+    found = preprocess_config(tmp_path)
+    assert found.size == (96, 96) and found.mean == (0.1, 0.2, 0.3) and found.std == (0.4, 0.5, 0.6)
+    fallback = preprocess_config("nobody/not-a-real-model-7f3a", family="timesformer", image_size=224)
+    assert fallback.size == 224 and fallback.mean == (0.45, 0.45, 0.45)
