@@ -241,3 +241,56 @@ def test_preprocess_config_reads_a_saved_processor_and_falls_back(tmp_path):
     assert found.size == (96, 96) and found.mean == (0.1, 0.2, 0.3) and found.std == (0.4, 0.5, 0.6)
     fallback = preprocess_config("nobody/not-a-real-model-7f3a", family="timesformer", image_size=224)
     assert fallback.size == 224 and fallback.mean == (0.45, 0.45, 0.45)
+
+
+def test_load_model_caches_per_name_and_device(tmp_path, monkeypatch):
+    from lib.models import registry
+
+    save_bundled(TinyBundled(), tmp_path / "tiny")
+    spec = hub_spec(f"{__name__}:TinyBundled", name="tiny-bundled", source="bundled", location=str(tmp_path / "tiny"))
+    monkeypatch.setattr(registry, "SPECS", registry.SPECS + (spec,))
+    registry.clear_model_cache()
+    first = load_model("tiny-bundled", device="cpu")
+    assert load_model("tiny-bundled", device="cpu") is first
+    registry.clear_model_cache()
+    assert load_model("tiny-bundled", device="cpu") is not first
+    registry.clear_model_cache()
+
+
+def test_hub_loader_tries_the_cache_then_probes_before_downloading(monkeypatch):
+    from huggingface_hub import constants
+
+    from lib.models.hub import load_pretrained
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.delenv("TRANSFORMERS_OFFLINE", raising=False)
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
+    calls = []
+
+    def loader(repo_id, **kwargs):
+        calls.append(kwargs.get("local_files_only", False))
+        raise OSError("not here")
+
+    with pytest.raises(ModelUnavailableError, match="needs to be downloaded once"):
+        load_pretrained(loader, "some/model", reachable=lambda: False)
+    assert calls == [True]  # no download attempt when the Hub does not answer
+    calls.clear()
+    with pytest.raises(ModelUnavailableError, match="could not be downloaded"):
+        load_pretrained(loader, "some/model", reachable=lambda: True)
+    assert calls == [True, False]
+
+
+def test_model_spec_checks_its_fields():
+    with pytest.raises(ValueError):
+        hub_spec("transformers:ViTModel", source="ftp")
+    with pytest.raises(ValueError):
+        hub_spec("ViTModel")
+
+
+def test_spec_preprocess_config_uses_the_family_normalisation():
+    from lib.models import spec_preprocess_config
+
+    config = spec_preprocess_config(get_spec("timesformer-base-k400"))
+    assert config.size == 224 and config.mean == (0.45, 0.45, 0.45) and config.std == (0.225, 0.225, 0.225)
+    clip_config = spec_preprocess_config(get_spec("clip-vit-b16"))
+    assert clip_config.mean[0] == pytest.approx(0.4815, abs=1e-4)

@@ -52,6 +52,12 @@ class ModelSpec:
     description: str
     needs_attention: bool = False
 
+    def __post_init__(self) -> None:
+        if self.source not in ("bundled", "hub"):
+            raise ValueError(f"{self.name}: source must be 'bundled' or 'hub', got {self.source!r}")
+        if ":" not in self.model_class:
+            raise ValueError(f"{self.name}: model_class must look like 'module.path:ClassName'")
+
 
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
