@@ -1,7 +1,7 @@
 """Read videos: probe the header, then decode only the sampled frames with decord, resized.
 
 Memory stays bounded for any video length: decord indexes packets without decoding them, we ask
-`get_batch` for a few sampled frames at a time (about 64 MB of full-size frames per call) and
+`get_batch` for a few sampled frames at a time (about 16 MB of full-size frames per call) and
 shrink each chunk before decoding the next, so only the small output clip grows.
 """
 from __future__ import annotations
@@ -19,16 +19,27 @@ from lib.video.clip import Clip, VideoInfo
 from lib.video.errors import VideoError
 from lib.video.sampling import cap_indices, fps_indices, segment_indices, uniform_indices
 
-_CHUNK_BYTES = 64 * 2**20  # full-resolution frames handed over by one get_batch call
+_CHUNK_BYTES = 16 * 2**20  # full-resolution frames per get_batch call (decord holds ~4x this)
+_SAFE_WIDTH = 80  # decord decodes every width >= 74 px correctly (see _open_reader)
 _FALLBACK_FPS = 25.0  # used only when neither decord nor the container knows the rate
 
 decord.logging.set_level(decord.logging.QUIET)  # FFmpeg chatter; decord's own errors still print
 
 
 def _open_reader(path: Path, facts: StreamFacts) -> decord.VideoReader:
-    """decord reader for `path`; any failure becomes a VideoError that says what to do."""
+    """decord reader for `path`; any failure becomes a VideoError that says what to do.
+
+    decord 0.6.0 fails in get_batch ("DECORDArrayCopyFromTo: The size must exactly match") for
+    some narrow widths (2-24, 48 and 72 px, measured: RGB row padding). Narrow videos are
+    therefore decoded stretched to an integer multiple >= 80 px wide; `_resize` maps them back.
+    """
+    stretch = math.ceil(_SAFE_WIDTH / facts.width) if 0 < facts.width < _SAFE_WIDTH else 1
     try:
-        reader = decord.VideoReader(str(path), ctx=decord.cpu(0))
+        if stretch > 1:
+            reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=facts.width * stretch,
+                                        height=facts.height)
+        else:
+            reader = decord.VideoReader(str(path), ctx=decord.cpu(0))
     except Exception as exc:  # RuntimeError, DECORDError, AssertionError (0 frames), ...
         raise explain_decode_failure(path, facts, exc) from exc
     if len(reader) <= 0:

@@ -50,7 +50,8 @@ class Mp4Writer:
 
     The size comes from the first frame; odd H or W is padded by one edge row/column.
     crf: x264 quality, 0 (best) .. 51 (worst); preset: "ultrafast" .. "veryslow";
-    keyframe_interval: frames between keyframes, default about 2 s so seeking stays cheap for
+    keyframe_interval: exact frames between keyframes (x264's extra scene-cut keyframes are then
+    turned off). Default: at most about 2 s, scene cuts allowed, so seeking stays cheap for
     decoders such as decord that decode forward from the previous keyframe.
     """
 
@@ -62,6 +63,8 @@ class Mp4Writer:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._options = {"crf": str(int(crf)), "preset": preset}
+        if keyframe_interval:
+            self._options["x264-params"] = "scenecut=0"
         self._gop = int(keyframe_interval) if keyframe_interval else max(1, round(2 * self.fps))
         self._size: tuple[int, int] | None = None  # (H, W) of the input frames
         # faststart moves the index to the front so a browser can play before the download ends.
