@@ -280,6 +280,12 @@ def test_hub_loader_tries_the_cache_then_probes_before_downloading(monkeypatch):
     assert calls == [True, False]
 
 
+def test_checkpoint_with_missing_weights_is_refused(tmp_path):
+    tiny_videomae().videomae.save_pretrained(tmp_path)  # backbone only: no classifier weights
+    with pytest.raises(ModelUnavailableError, match="classifier"):
+        load_from(hub_spec("transformers:VideoMAEForVideoClassification"), tmp_path, device="cpu")
+
+
 def test_model_spec_checks_its_fields():
     with pytest.raises(ValueError):
         hub_spec("transformers:ViTModel", source="ftp")
@@ -294,3 +300,37 @@ def test_spec_preprocess_config_uses_the_family_normalisation():
     assert config.size == 224 and config.mean == (0.45, 0.45, 0.45) and config.std == (0.225, 0.225, 0.225)
     clip_config = spec_preprocess_config(get_spec("clip-vit-b16"))
     assert clip_config.mean[0] == pytest.approx(0.4815, abs=1e-4)
+
+
+def test_clip_vision_tower_loads_from_a_full_clip_checkpoint(tmp_path):
+    """The registry's CLIP specs load only the image tower of openai's full CLIP checkpoints."""
+    from transformers import CLIPConfig, CLIPModel
+
+    from lib.hooks import record_attention
+
+    config = CLIPConfig(
+        text_config={"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                     "vocab_size": 50, "max_position_embeddings": 8},
+        vision_config={"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2,
+                       "image_size": 32, "patch_size": 16},
+        projection_dim=8,
+    )
+    torch.manual_seed(0)
+    full = CLIPModel(config).eval()
+    full.save_pretrained(tmp_path)
+    spec = dataclasses.replace(get_spec("clip-vit-b16"), location=str(tmp_path))
+    # Without projection_dim in vision_config the tower's projection has the default width: the
+    # loader must refuse rather than run with a re-initialised projection.
+    with pytest.raises(ModelUnavailableError, match="could not be built from its checkpoint"):
+        load_from(spec, device="cpu")
+    # openai's config.json lists projection_dim inside vision_config too, as here.
+    full.config.vision_config.projection_dim = 8
+    full.save_pretrained(tmp_path)
+    tower = load_from(spec, device="cpu")
+    pixels = torch.randn(3, 3, 32, 32)  # three frames
+    with torch.no_grad(), record_attention(tower) as rec:
+        embeds = tower(pixel_values=pixels).image_embeds  # (frames, projection_dim)
+        reference = full.get_image_features(pixel_values=pixels)
+    reference = getattr(reference, "pooler_output", reference)
+    torch.testing.assert_close(embeds, reference)
+    assert len(rec.maps) == 2 and rec.maps[0].shape == (3, 2, 5, 5)  # CLS + 2x2 patches

@@ -202,10 +202,31 @@ def load_from(
         if spec.needs_attention or spec.task in VIDEO_TASKS:
             kwargs["attn_implementation"] = "eager"
         source = str(location) if location is not None else spec.location
-        model = load_pretrained(model_class.from_pretrained, source, name=spec.name, **kwargs)
+        try:
+            model, info = load_pretrained(
+                model_class.from_pretrained, source, name=spec.name, output_loading_info=True, **kwargs
+            )
+        except RuntimeError as error:  # e.g. weights of another shape than the class expects
+            first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            raise ModelUnavailableError(
+                f"{spec.name} could not be built from its checkpoint ({first_line}); pick another model."
+            ) from error
+        _refuse_partial_weights(spec, info)
     else:
         raise ValueError(f"unknown source {spec.source!r} for {spec.name}")
     return model.to(target).eval()
+
+
+def _refuse_partial_weights(spec: ModelSpec, info: dict) -> None:
+    """transformers re-initialises missing or differently shaped weights with only a log line;
+    a model that silently computes with random weights is worse than an error."""
+    problems = sorted(info.get("missing_keys") or []) + sorted(k[0] for k in info.get("mismatched_keys") or [])
+    if problems:
+        shown = ", ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
+        raise ModelUnavailableError(
+            f"{spec.name}: the checkpoint does not fit {spec.model_class} ({len(problems)} weights missing "
+            f"or of another shape: {shown}); pick another model."
+        )
 
 
 @functools.lru_cache(maxsize=6)
