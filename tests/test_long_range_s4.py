@@ -117,3 +117,18 @@ def test_direct_conv_matches_manual_sum():
 def test_init_rejects_odd_state_size():
     with pytest.raises(ValueError):
         s4d_lin_init(2, 7)
+
+
+def test_chunked_kernel_equals_whole_kernel_with_gradients():
+    layer = S4DLayer(4, 8, seed=2)
+    u = torch.randn(1, 4, 300)
+    whole = layer(u)
+    whole.sum().backward()
+    grads = [p.grad.clone() for p in layer.parameters()]
+    layer.zero_grad()
+    layer.kernel_chunk = 64
+    chunked = layer(u)
+    chunked.sum().backward()
+    torch.testing.assert_close(chunked, whole, atol=1e-5, rtol=0)
+    for grad, param in zip(grads, layer.parameters()):
+        torch.testing.assert_close(param.grad, grad, atol=1e-4, rtol=1e-4)

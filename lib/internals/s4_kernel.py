@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+from torch.utils.checkpoint import checkpoint
 
 
 @dataclass(frozen=True)
@@ -84,21 +85,47 @@ def discretize_zoh(log_dt: torch.Tensor, log_A_real: torch.Tensor, A_imag: torch
     return Ab, (Ab - 1.0) / A
 
 
+def _vandermonde_taps(dtA_real: torch.Tensor, dtA_imag: torch.Tensor, C_real: torch.Tensor, C_imag: torch.Tensor,
+                      start: int, stop: int) -> torch.Tensor:
+    """K[:, start:stop] = 2 Re(sum_n C_n exp(dtA_n l)) in real arithmetic (about 2x faster than complex on CPU).
+
+    exp(dtA l) = exp(Re(dtA) l) (cos(Im(dtA) l) + i sin(Im(dtA) l)), so
+    2 Re(C exp(dtA l)) = 2 exp(Re(dtA) l) (Re C cos(Im(dtA) l) - Im C sin(Im(dtA) l)).
+    All inputs (H, N/2) float -> (H, stop - start) float.
+    """
+    steps = torch.arange(start, stop, device=dtA_real.device, dtype=dtA_real.dtype)
+    decay = torch.exp(dtA_real.unsqueeze(-1) * steps)  # (H, N/2, l)
+    phase = dtA_imag.unsqueeze(-1) * steps
+    return 2.0 * (torch.einsum("hn,hnl->hl", C_real, decay * torch.cos(phase))
+                  - torch.einsum("hn,hnl->hl", C_imag, decay * torch.sin(phase)))
+
+
 def s4d_kernel(log_dt: torch.Tensor, log_A_real: torch.Tensor, A_imag: torch.Tensor, C: torch.Tensor,
-               length: int) -> torch.Tensor:
+               length: int, *, chunk: int | None = None) -> torch.Tensor:
     """(H, L) float kernel K[h, l] = 2 Re(sum_n C Bb Ab^l), built as a Vandermonde product.
 
     Ab^l is computed as exp(l * dt A) (no repeated multiplication, so no error build-up).
-    Memory is O(H * N/2 * L) complex: the largest tensor of an S4D layer at long L.
+    Memory is O(H * N/2 * L): the largest tensors of an S4D layer at long L. With `chunk`, the taps
+    are built `chunk` steps at a time and recomputed in the backward pass (activation checkpointing),
+    so memory is O(H * N/2 * chunk + H * L): the role the Cauchy/Vandermonde CUDA kernels play in S4.
     """
     if length < 1:
         raise ValueError(f"length must be >= 1, got {length}")
     A = continuous_A(log_A_real, A_imag)
     dtA = A * torch.exp(log_dt).unsqueeze(-1)  # (H, N/2)
     C_tilde = C * (torch.exp(dtA) - 1.0) / A  # (H, N/2): C times the ZOH input matrix Bb
-    steps = torch.arange(length, device=dtA.device, dtype=log_dt.dtype)
-    vandermonde = torch.exp(dtA.unsqueeze(-1) * steps)  # (H, N/2, L)
-    return 2.0 * torch.einsum("hn,hnl->hl", C_tilde, vandermonde).real
+    inputs = (dtA.real, dtA.imag, C_tilde.real, C_tilde.imag)
+    if chunk is None or length <= chunk:
+        return _vandermonde_taps(*inputs, 0, length)
+    recompute = torch.is_grad_enabled() and any(t.requires_grad for t in inputs)
+    parts = []
+    for start in range(0, length, chunk):
+        stop = min(start + chunk, length)
+        if recompute:
+            parts.append(checkpoint(_vandermonde_taps, *inputs, start, stop, use_reentrant=False))
+        else:
+            parts.append(_vandermonde_taps(*inputs, start, stop))
+    return torch.cat(parts, dim=-1)
 
 
 def kernel_of(params: S4DParams, length: int) -> torch.Tensor:

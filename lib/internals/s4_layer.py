@@ -22,6 +22,8 @@ class S4DLayer(nn.Module):
     channels H, state_size N (even; N/2 complex modes per channel), dt range of the S4D-Lin init.
     `method` picks how the SSM part is computed: "fft" (default, O(L log L)), "direct" (O(L^2)) or
     "recurrence" (O(L) steps in Python, for verification and the step-by-step view).
+    `kernel_chunk` (a runtime setting, not saved): build the kernel that many steps at a time with
+    recomputation in backward, trading a little time for O(H N chunk) instead of O(H N L) memory.
     """
 
     def __init__(self, channels: int, state_size: int = 16, *, dt_min: float = 1e-3, dt_max: float = 1e-1,
@@ -39,6 +41,7 @@ class S4DLayer(nn.Module):
         self.activation = nn.GELU()
         self.dropout = nn.Dropout(dropout)
         self.output_linear = nn.Linear(channels, channels)
+        self.kernel_chunk: int | None = 512
 
     def params(self) -> S4DParams:
         """The SSM parameters as an S4DParams (views of the live parameters, gradients flow)."""
@@ -47,7 +50,8 @@ class S4DLayer(nn.Module):
 
     def kernel(self, length: int) -> torch.Tensor:
         """(H, L) float impulse response of the SSM part (without the D skip)."""
-        return s4d_kernel(self.log_dt, self.log_A_real, self.A_imag, torch.view_as_complex(self.C), length)
+        return s4d_kernel(self.log_dt, self.log_A_real, self.A_imag, torch.view_as_complex(self.C), length,
+                          chunk=self.kernel_chunk)
 
     def ssm(self, u: torch.Tensor, *, method: str = "fft") -> torch.Tensor:
         """(B, H, L) -> (B, H, L): K * u + D u only (no activation or mixing)."""

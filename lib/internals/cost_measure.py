@@ -1,0 +1,73 @@
+"""Measuring what a computation costs on this machine: best-of wall time and peak tensor memory.
+
+Peak memory on CPU has no `torch.cuda.max_memory_allocated`; we read it from the PyTorch profiler's
+memory events instead: with `profile_memory=True` every allocation and free is recorded together with
+the allocator's running total ("Total Allocated"), whose maximum over the run is the peak of tensor
+memory allocated during the call (tensors that existed before it are not counted).
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+
+def peak_memory_bytes(fn: Callable[[], object]) -> int:
+    """Peak bytes of tensor memory allocated while `fn()` runs (CPU allocations through PyTorch)."""
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    with tempfile.TemporaryDirectory() as folder:  # the running totals are only exported in the trace
+        path = os.path.join(folder, "trace.json")
+        prof.export_chrome_trace(path)
+        with open(path, encoding="utf-8") as handle:
+            events = json.load(handle)["traceEvents"]
+    totals = [e["args"].get("Total Allocated", 0) for e in events if e.get("name") == "[memory]"]
+    return int(max(totals, default=0))
+
+
+def best_time_seconds(fn: Callable[[], object], *, repeats: int = 3, warmup: int = 1) -> float:
+    """Fastest of `repeats` wall-clock runs of `fn()` after `warmup` runs.
+
+    The minimum, not the mean: on a shared machine other processes only ever add time.
+    """
+    for _ in range(warmup):
+        fn()
+    best = float("inf")
+    for _ in range(max(1, repeats)):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def forward_backward(module: torch.nn.Module, inputs: torch.Tensor) -> Callable[[], None]:
+    """A closure running one training step's compute (forward, sum, backward; no optimiser) of `module`."""
+    def step() -> None:
+        module.zero_grad(set_to_none=True)
+        module(inputs).float().sum().backward()
+    return step
+
+
+def forward_only(module: torch.nn.Module, inputs: torch.Tensor) -> Callable[[], None]:
+    """A closure running `module(inputs)` without autograd."""
+    def step() -> None:
+        with torch.no_grad():
+            module(inputs)
+    return step
+
+
+def available_memory_bytes() -> int:
+    """MemAvailable from /proc/meminfo (what can be allocated without swapping), or 4 GiB where unreadable."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 4 * 1024 ** 3
