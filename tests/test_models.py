@@ -26,6 +26,7 @@ from lib.models import (  # noqa: E402
     video_to_tensor,
 )
 from lib.models.hub import unavailable_message  # noqa: E402
+from lib.models import registry  # noqa: E402
 from lib.models.registry import import_class  # noqa: E402
 
 torch.set_num_threads(2)
@@ -56,9 +57,13 @@ def test_specs_are_unique_and_importable_names():
     for spec in SPECS:
         assert spec.source in ("bundled", "hub")
         assert ":" in spec.model_class
+        model_class = import_class(spec.model_class)  # exists (in the pinned transformers, or in lib)
         if spec.source == "hub":
             assert spec.model_class.startswith("transformers:")
-            import_class(spec.model_class)  # the class exists in the pinned transformers
+        else:  # bundled: our own class, weights committed in the repo
+            assert issubclass(model_class, BundledModel)
+            assert spec.location.startswith("assets/models/")
+            assert (registry.REPO_ROOT / spec.location / "model.safetensors").is_file(), spec.name
 
 
 def test_list_models_filters():
@@ -244,8 +249,6 @@ def test_preprocess_config_reads_a_saved_processor_and_falls_back(tmp_path):
 
 
 def test_load_model_caches_per_name_and_device(tmp_path, monkeypatch):
-    from lib.models import registry
-
     save_bundled(TinyBundled(), tmp_path / "tiny")
     spec = hub_spec(f"{__name__}:TinyBundled", name="tiny-bundled", source="bundled", location=str(tmp_path / "tiny"))
     monkeypatch.setattr(registry, "SPECS", registry.SPECS + (spec,))
