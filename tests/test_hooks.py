@@ -215,3 +215,15 @@ def test_token_grid_round_trips_for_videomae_geometry():
     assert with_cls.to_volume(np.arange(9))[0, 0, 0] == 1
     with pytest.raises(IndexError):
         with_cls.coords(0)
+
+
+def test_forward_passes_of_other_threads_are_not_recorded():
+    import threading
+
+    net = ProbedNet(depth=1).eval()
+    with torch.no_grad(), record_attention(net, dtype=None) as rec:
+        other = threading.Thread(target=lambda: net(torch.randn(3, 5, 8)))
+        other.start()
+        other.join()
+        net(torch.randn(1, 5, 8))
+    assert rec.maps[0].shape == (1, 2, 5, 5)

@@ -10,10 +10,14 @@ are found by type, not by path (paths change between transformers versions): eve
 `AttentionProbe` and every module whose class name ends with "Attention" (so also
 "SelfAttention"), keeping only the innermost one where they nest. At run time a module counts
 when its output is the probe's tensor, or a tuple whose item 1 is a 4-D weights tensor.
+Modules that only return weights when asked (`output_attentions`, nn.MultiheadAttention's
+`need_weights`/`average_attn_weights`) are asked, for the hooked layers only. Only forward passes
+run by the thread that opened the recording are recorded (cached models are shared by sessions).
 """
 from __future__ import annotations
 
 import inspect
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -97,6 +101,7 @@ class _Recording:
         self._handles: list[torch.utils.hooks.RemovableHandle] = []
         self._captured: dict[int, list[torch.Tensor]] = {}
         self._calls = 0
+        self._thread: int | None = None  # only the thread that opened the recording is recorded
         self.layer_indices: list[int] = []
         self.layer_names: list[str] = []
         self.maps: list[torch.Tensor] = []
@@ -111,7 +116,12 @@ class _Recording:
         kept = tensor.detach().to(device="cpu", dtype=self._dtype or tensor.dtype, copy=True)
         self._captured.setdefault(index, []).append(kept)
 
+    def _mine(self) -> bool:
+        """Cached models are shared between app sessions: ignore forward passes of other threads."""
+        return threading.get_ident() == self._thread
+
     def __enter__(self):
+        self._thread = threading.get_ident()
         try:
             for index in self._indices:
                 module = self._targets[index][1]
@@ -124,6 +134,8 @@ class _Recording:
 
     def _make_hook(self, index: int):
         def hook(module: nn.Module, args: Any, output: Any) -> None:
+            if not self._mine():
+                return
             self._calls += 1
             tensor = self._extract(module, output)
             if tensor is not None:
@@ -173,7 +185,9 @@ class AttentionRecording(_Recording):
             return
         signature = inspect.signature(module.forward)
 
-        def ask_for_weights(mod: nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict]:
+        def ask_for_weights(mod: nn.Module, args: tuple, kwargs: dict) -> tuple[tuple, dict] | None:
+            if not self._mine():
+                return None
             bound = signature.bind(*args, **kwargs)
             bound.arguments.update(forced)
             return bound.args, bound.kwargs
