@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import av
@@ -180,6 +181,29 @@ def test_narrow_video_decodes_to_its_own_pixels(tmp_path):
     clip = load_clip(path, num_frames=5, short_side=None)
     assert clip.frames.shape == (5, 40, 16, 3)
     assert np.abs(clip.frames.astype(np.int16) - written).mean() < 6
+
+
+def test_rotated_phone_video_is_shown_upright(tmp_path):
+    path = samples.make_rotated_video(tmp_path / "phone.mp4", height=32, width=64)
+    info = probe_video(path)
+    assert (info.height, info.width) == (64, 32)
+    clip = load_clip(path, num_frames=2, short_side=16)
+    assert clip.original_size == (64, 32) and (clip.height, clip.width) == (32, 16)
+    bright_rows = np.where(clip.frames[0].mean(axis=(1, 2)) > 128)[0]
+    assert bright_rows.min() >= 26  # the stripe ends up at the bottom, undistorted
+
+
+def test_streamed_webm_without_duration_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "scratch"))
+    (tmp_path / "scratch").mkdir()
+    path = tmp_path / "webcam.webm"
+    written = samples.make_streamed_webm(path, num_frames=30)
+    with av.open(str(path)) as container:
+        assert container.duration is None  # what makes decord refuse the file unaided
+    clip = load_clip(path, num_frames=6, short_side=None)
+    assert clip.num_frames == 6 and clip.fps == pytest.approx(30.0) and clip.duration == pytest.approx(1.0)
+    assert np.abs(clip.frames.astype(np.int16) - written[clip.indices]).mean() < 6
+    assert list((tmp_path / "scratch").iterdir()) == []  # the remuxed copy is gone
 
 
 def test_pixel_cap_downscales_keeping_aspect(small_video):

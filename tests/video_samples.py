@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import io
+
 import av
 import numpy as np
 from PIL import Image
@@ -107,6 +109,50 @@ def make_audio_only(path: Path) -> Path:
             container.mux(stream.encode(frame))
         container.mux(stream.encode())
     return path
+
+
+def make_rotated_video(path: Path, num_frames: int = 3, height: int = 32, width: int = 64) -> Path:
+    """A phone-style MP4: frames stored (H, W) with a white stripe in the left 8 columns, tagged to
+    be shown rotated 90 degrees counter-clockwise, i.e. as (W, H) with the stripe at the bottom."""
+    frame = np.zeros((height, width, 3), np.uint8)
+    frame[:, :8] = 255
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=10)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.set_display_rotation(90)
+        for _ in range(num_frames):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p")))
+        container.mux(stream.encode())
+    return path
+
+
+class _NoSeek(io.RawIOBase):
+    """A write-only file that cannot seek, like the stream a browser's MediaRecorder produces."""
+
+    def __init__(self, raw) -> None:
+        self._raw = raw
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def write(self, data) -> int:
+        return self._raw.write(data)
+
+
+def make_streamed_webm(path: Path, num_frames: int = 30, height: int = 48, width: int = 64) -> np.ndarray:
+    """A VP8 WebM written as a stream (no duration, no index), as browser webcam recordings are.
+    Returns the `ramp_frames` encoded."""
+    frames = ramp_frames(num_frames, height, width)
+    with path.open("wb") as raw, av.open(_NoSeek(raw), "w", format="webm") as container:
+        stream = container.add_stream("libvpx", rate=30)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for frame in frames:
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p")))
+        container.mux(stream.encode())
+    return frames
 
 
 def make_long_video(path: Path, seconds: int = 3600, fps: float = 1.0, height: int = 1080,

@@ -7,6 +7,8 @@ shrink each chunk before decoding the next, so only the small output clip grows.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -16,7 +18,7 @@ import numpy as np
 from lib.errors import UserInputError
 from lib.video.checks import StreamFacts, check_file, explain_decode_failure, read_stream_facts
 from lib.video.clip import Clip, VideoInfo
-from lib.video.errors import VideoError
+from lib.video.remux import remux_video_stream
 from lib.video.sampling import cap_indices, fps_indices, segment_indices, uniform_indices
 
 _CHUNK_BYTES = 16 * 2**20  # full-resolution frames per get_batch call (decord holds ~4x this)
@@ -26,26 +28,52 @@ _FALLBACK_FPS = 25.0  # used only when neither decord nor the container knows th
 decord.logging.set_level(decord.logging.QUIET)  # FFmpeg chatter; decord's own errors still print
 
 
-def _open_reader(path: Path, facts: StreamFacts) -> decord.VideoReader:
-    """decord reader for `path`; any failure becomes a VideoError that says what to do.
+def _as_numpy(batch) -> np.ndarray:
+    """decord NDArray (or a tensor, if someone switched decord's bridge) -> numpy."""
+    return batch.asnumpy() if hasattr(batch, "asnumpy") else np.asarray(batch)
 
-    decord 0.6.0 fails in get_batch ("DECORDArrayCopyFromTo: The size must exactly match") for
-    some narrow widths (2-24, 48 and 72 px, measured: RGB row padding). Narrow videos are
-    therefore decoded stretched to an integer multiple >= 80 px wide; `_resize` maps them back.
+
+def _reader_and_size(path: Path, facts: StreamFacts) -> tuple[decord.VideoReader, tuple[int, int]]:
+    """decord reader for `path` and the (height, width) of its frames as displayed.
+
+    decord applies the container's rotation (phone videos), so the displayed size can be the
+    header's size transposed: we decode frame 0 to learn it. decord 0.6.0 also fails in get_batch
+    ("DECORDArrayCopyFromTo: The size must exactly match") for some narrow widths (2-24, 48 and
+    72 px, measured: RGB row padding); those videos are decoded stretched to an integer multiple
+    >= 80 px wide and `_resize` maps them back.
     """
-    stretch = math.ceil(_SAFE_WIDTH / facts.width) if 0 < facts.width < _SAFE_WIDTH else 1
+    reader = decord.VideoReader(str(path), ctx=decord.cpu(0))
     try:
-        if stretch > 1:
-            reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=facts.width * stretch,
-                                        height=facts.height)
-        else:
-            reader = decord.VideoReader(str(path), ctx=decord.cpu(0))
+        first = _as_numpy(reader.get_batch([0]))  # (1, H, W, 3)
+        return reader, (int(first.shape[1]), int(first.shape[2]))
+    except Exception as exc:
+        if "DECORDArrayCopyFromTo" not in str(exc) or not 0 < facts.width < _SAFE_WIDTH:
+            raise
+    stretch = math.ceil(_SAFE_WIDTH / facts.width)
+    reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=facts.width * stretch,
+                                height=facts.height)
+    _as_numpy(reader.get_batch([0]))
+    return reader, (facts.height, facts.width)
+
+
+def _open_reader(path: Path, facts: StreamFacts) -> tuple[decord.VideoReader, tuple[int, int]]:
+    """`_reader_and_size`, remuxing files without duration first; failures become VideoError."""
+    try:
+        return _reader_and_size(path, facts)
     except Exception as exc:  # RuntimeError, DECORDError, AssertionError (0 frames), ...
-        raise explain_decode_failure(path, facts, exc) from exc
-    if len(reader) <= 0:
-        raise VideoError(f"'{path.name}' contains zero decodable frames; re-export it as H.264 MP4 "
-                         "and upload again.")
-    return reader
+        if "broken metadata" not in str(exc):
+            raise explain_decode_failure(path, facts, exc) from exc
+        first_error = exc
+    # A streamed recording (browser WebM) has no duration: copy its packets into an indexed file.
+    # decord keeps the file open, so it can be unlinked at once (POSIX) and nothing is left behind.
+    handle, tmp = tempfile.mkstemp(suffix=".mkv", prefix="remux-")
+    os.close(handle)
+    try:
+        return _reader_and_size(remux_video_stream(path, tmp), facts)
+    except Exception as exc:
+        raise explain_decode_failure(path, facts, first_error) from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def _fps(reader: decord.VideoReader, facts: StreamFacts) -> float:
@@ -58,14 +86,15 @@ def _fps(reader: decord.VideoReader, facts: StreamFacts) -> float:
 def _open(path: str | Path) -> tuple[decord.VideoReader, VideoInfo, StreamFacts]:
     p = check_file(path)
     facts = read_stream_facts(p)
-    reader = _open_reader(p, facts)
+    reader, (height, width) = _open_reader(p, facts)
     info = VideoInfo(path=str(p), num_frames=len(reader), fps=_fps(reader, facts),
-                     height=facts.height, width=facts.width)
+                     height=height, width=width)
     return reader, info, facts
 
 
 def probe_video(path: str | Path) -> VideoInfo:
-    """Frame count, fps and size of a video, read from its header and packet index (no decoding)."""
+    """Frame count, fps and displayed size (rotation applied) of a video, from its header and
+    packet index; only the first frame is decoded."""
     return _open(path)[1]
 
 
@@ -98,8 +127,7 @@ def _decode(reader: decord.VideoReader, indices: np.ndarray, size: tuple[int, in
     for start in range(0, unique.size, chunk):
         wanted = unique[start:start + chunk]
         try:
-            batch = reader.get_batch(wanted.tolist())
-            batch = batch.asnumpy() if hasattr(batch, "asnumpy") else np.asarray(batch)
+            batch = _as_numpy(reader.get_batch(wanted.tolist()))  # (n, H, W, 3) uint8 RGB
         except Exception as exc:
             raise explain_decode_failure(path, facts, exc) from exc
         for j, frame in enumerate(batch):  # (H, W, 3) uint8 RGB
