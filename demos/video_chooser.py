@@ -42,12 +42,13 @@ def build_chooser() -> gr.Video:
         with gr.Column(scale=3):
             gallery = gr.Gallery(
                 value=[(thumb, ex.title) for ex, thumb in examples], label="Example clips (click one)",
-                columns=3, height=300, allow_preview=False, object_fit="cover", elem_id="example-gallery")
-            notes = gr.Markdown("\n".join(f"- **{ex.title}**: {ex.description}" for ex, _ in examples),
-                                elem_id="example-notes")
+                columns=3, height=360, allow_preview=False, object_fit="cover", elem_id="example-gallery")
+            with gr.Accordion("About the example clips", open=False):
+                gr.Markdown("\n".join(f"- **{ex.title}**: {ex.description} *Source: {ex.provenance}*"
+                                       for ex, _ in examples), elem_id="example-notes")
         with gr.Column(scale=4):
             video = gr.Video(label="Video (upload your own or pick an example)", sources=["upload"],
-                             height=300, elem_id="chosen-video")
+                             height=360, elem_id="chosen-video")
     with gr.Row(equal_height=False):
         with gr.Column(scale=5):
             strip = gr.Image(label="Filmstrip (uniformly sampled frames)", interactive=False, height=140,
@@ -61,5 +62,4 @@ def build_chooser() -> gr.Video:
 
     gallery.select(pick_example, inputs=None, outputs=video, api_visibility="private")
     video.change(describe_video, inputs=video, outputs=[strip, facts], api_name="describe_video")
-    del notes
     return video

@@ -19,6 +19,7 @@ def test_chooser_in_browser(app_url, browser_page, screenshot_dir, tmp_path):
     page.locator("#chosen-video input[type=file]").set_input_files(str(bad))
     toast = page.get_by_text(sentence[:40], exact=False).first
     toast.wait_for(state="visible")
+    page.wait_for_timeout(600)  # let the toast finish fading in before the picture
     page.screenshot(path=str(screenshot_dir / "chooser_error.png"), full_page=True)
 
     page.reload()

@@ -21,7 +21,7 @@ class VideoOverview:
         """Rows of (fact, value) for a table."""
         rows = [["file", Path(self.clip.source).name if self.clip.source else "(in memory)"]]
         rows += [[k, v] for k, v in self.clip.facts().items()]
-        rows.insert(4, ["frames in file", str(self.num_source_frames)])
+        rows.insert(5, ["frames in file", str(self.num_source_frames)])
         return rows
 
 

@@ -62,7 +62,8 @@ class Clip:
         """Human-readable facts for display (resolution, fps, duration, frames sampled)."""
         oh, ow = self.original_size
         return {
-            "resolution": f"{ow}x{oh} (shown at {self.width}x{self.height})",
+            "resolution": f"{ow}x{oh}",
+            "analysed at": f"{self.width}x{self.height}",
             "fps": f"{self.fps:.2f}",
             "duration": f"{self.duration:.2f} s",
             "frames sampled": f"{self.num_frames}",

@@ -53,7 +53,7 @@ def put_label(image: np.ndarray, text: str, *, corner: str = "top-left", scale: 
 
 
 def filmstrip(frames: np.ndarray, *, count: int = 8, height: int = 96, labels: Sequence[str] | None = None,
-              pad: int = 2) -> np.ndarray:
+              pad: int = 2, label_corner: str = "bottom-left") -> np.ndarray:
     """One row of `count` frames picked uniformly from (T, H, W, 3) uint8, each resized to `height`.
 
     labels: optional text per shown frame (e.g. timestamps). Returns (height, ~count*W', 3) uint8.
@@ -68,7 +68,7 @@ def filmstrip(frames: np.ndarray, *, count: int = 8, height: int = 96, labels: S
     if labels is not None:
         if len(labels) != count:
             raise ValueError(f"got {len(labels)} labels for {count} frames")
-        shown = [put_label(img, text) for img, text in zip(shown, labels)]
+        shown = [put_label(img, text, corner=label_corner) for img, text in zip(shown, labels)]
     return tile(shown, cols=count, pad=pad)
 
 
