@@ -1,0 +1,61 @@
+"""The long-video task the bundled ViS4mer models solve: count how many times the actor bounces.
+
+A video is 1,024 frames (41 s at 25 fps) of the toy world in which one actor after another performs
+one of three actions (move left, grow, bounce), with idle or empty stretches in between. The label is
+the number of separate bounce segments (0, 1, 2, 3, or "4+"). No short window can answer it: the
+bounces are spread over the whole video, and two bounces must be told apart from one long one, so
+the model has to find each onset and add them up over the full sequence.
+
+Frames are sampled every STRIDE frames (6.25 per second, as ViS4mer samples movies at 1 fps) and each
+sampled frame with its successor is encoded into 4 tokens: 256 frames -> 1,024 tokens.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from lib.toyworld import ACTION_NAMES, LongToyVideo
+
+TASK_ACTIONS: tuple[int, ...] = tuple(ACTION_NAMES.index(n) for n in ("left", "grow", "bounce"))
+COUNTED_ACTION = ACTION_NAMES.index("bounce")
+MAX_COUNT = 4
+COUNT_LABELS: tuple[str, ...] = ("0", "1", "2", "3", "4+")
+# Frame-encoder targets: 0 = no action (idle or no actor), then the task actions in TASK_ACTIONS order.
+FRAME_CLASS_NAMES: list[str] = ["none"] + [ACTION_NAMES[a] for a in TASK_ACTIONS]
+
+NUM_FRAMES = 1024
+STRIDE = 4
+IMAGE_SIZE = 64
+SAMPLED_FPS = 25.0 / STRIDE
+
+# Disjoint seed ranges: frame-encoder training, decoder training, held-out evaluation.
+ENCODER_SEEDS = range(100_000, 100_160)
+TRAIN_SEEDS = range(0, 640)
+HELD_OUT_SEEDS = range(900_000, 900_200)
+
+
+def task_video(seed: int, *, num_frames: int = NUM_FRAMES, size: int = IMAGE_SIZE) -> LongToyVideo:
+    """The long toy video of `seed` drawn with the task's three actions."""
+    return LongToyVideo(seed, num_frames=num_frames, height=size, width=size, actions=TASK_ACTIONS)
+
+
+def count_label(video: LongToyVideo) -> int:
+    """Class index: number of bounce segments, capped at MAX_COUNT (the "4+" class)."""
+    return min(MAX_COUNT, sum(seg.label == COUNTED_ACTION for seg in video.segments))
+
+
+def sampled_indices(num_frames: int, stride: int = STRIDE) -> np.ndarray:
+    """Frame indices 0, stride, 2*stride, ... < num_frames: T+1 frames giving T frame pairs."""
+    return np.arange(0, num_frames, stride, dtype=np.int64)
+
+
+def frame_targets(video: LongToyVideo, indices: np.ndarray) -> np.ndarray:
+    """(len(indices) - 1,) int64 frame-encoder class of each pair (t, t+1): the action at the pair's midpoint."""
+    to_class = {a: i + 1 for i, a in enumerate(TASK_ACTIONS)}
+    mids = (indices[:-1] + indices[1:]) // 2
+    return np.array([to_class.get(video.action_at(int(m)), 0) for m in mids], dtype=np.int64)
+
+
+def token_spans(num_tokens: int, tokens_per_frame: int, frame_indices: np.ndarray) -> np.ndarray:
+    """(num_tokens, 2) int: the [first, last] source frame each token describes (token k -> pair k // tpf)."""
+    pair = np.arange(num_tokens) // tokens_per_frame
+    return np.stack([frame_indices[pair], frame_indices[np.minimum(pair + 1, len(frame_indices) - 1)]], axis=1)
