@@ -36,13 +36,8 @@ def load_photo() -> np.ndarray:
     return image
 
 
-def photo_pan_clip(num_frames: int = 48, height: int = 128, width: int = 128, seed: int = 0, *, fps: float = 25.0,
-                   noise_std: float = 0.0) -> ToyClip:
-    """A camera panning (0.1-0.3 of the frame) and zooming (up to +-20 %) over a real photograph.
-
-    Returns a ToyClip with exact flow and occlusion (pixels that leave the view); semantic and instance
-    maps are all 0 and action is -1. The view always stays inside the photograph.
-    """
+def photo_pan_scene(num_frames: int, height: int, width: int, seed: int, noise_std: float = 0.0) -> Scene:
+    """The scene of `photo_pan_clip`: the photograph as background, a linear pan and zoom, no objects."""
     rng = np.random.default_rng(seed)
     photo = load_photo()
     # Scale the photo so the frame sees a bit over half of it at zoom 1 (room to pan and zoom out).
@@ -63,6 +58,16 @@ def photo_pan_clip(num_frames: int = 48, height: int = 128, width: int = 128, se
     end = np.clip(start + travel * np.array([math.cos(heading), math.sin(heading)]), lo, hi)
     camera = Camera(height=height, width=width, cx=float(start[0]), cy=float(start[1]),
                     vx=float(end[0] - start[0]) / span, vy=float(end[1] - start[1]) / span, zoom_rate=zoom_total / span)
-    scene = Scene(height=height, width=width, background=texture, background_offset=(0.0, 0.0), camera=camera,
-                  noise_std=noise_std, noise_seed=int(rng.integers(2**31)))
+    return Scene(height=height, width=width, background=texture, background_offset=(0.0, 0.0), camera=camera,
+                 noise_std=noise_std, noise_seed=int(rng.integers(2**31)))
+
+
+def photo_pan_clip(num_frames: int = 48, height: int = 128, width: int = 128, seed: int = 0, *, fps: float = 25.0,
+                   noise_std: float = 0.0) -> ToyClip:
+    """A camera panning (0.1-0.3 of the frame) and zooming (up to +-20 %) over a real photograph.
+
+    Returns a ToyClip with exact flow and occlusion (pixels that leave the view); semantic and instance
+    maps are all 0 and action is -1. The view always stays inside the photograph.
+    """
+    scene = photo_pan_scene(num_frames, height, width, seed, noise_std)
     return render_sequence(scene, num_frames, fps, seed, BACKGROUND_ACTION)

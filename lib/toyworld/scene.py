@@ -38,13 +38,14 @@ def random_background(rng: np.random.Generator, height: int, width: int,
 def _action_amount(rng: np.random.Generator, name: str, short: float, distractor: bool) -> tuple[float, float]:
     """(amount, cycles) of a motion over its whole duration; see Motion.amount."""
     if name in ("left", "right", "up", "down"):
-        return rng.uniform(0.3, 0.9) * short if distractor else rng.uniform(0.25, 0.45) * short, 1.0
+        return rng.uniform(0.3, 0.9) * short if distractor else rng.uniform(0.3, 0.5) * short, 1.0
     if name in ("rotate_cw", "rotate_ccw"):
         return rng.uniform(0.5, 1.5) * math.pi, 1.0
     if name in ("grow", "shrink"):
         return math.log(rng.uniform(1.2, 1.4) if distractor else rng.uniform(1.6, 2.2)), 1.0
     if name == "bounce":
-        return rng.uniform(0.1, 0.2) * short if distractor else rng.uniform(0.15, 0.3) * short, float(rng.integers(2, 5))
+        height = rng.uniform(0.1, 0.2) if distractor else rng.uniform(0.15, 0.3)
+        return height * short, float(rng.integers(2, 5))
     return 0.0, 1.0  # stay
 
 

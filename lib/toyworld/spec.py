@@ -12,6 +12,10 @@ CLASS_NAMES: tuple[str, ...] = ("background", "disc", "square", "triangle", "sta
 # long-video actions (everything but "stay": an idle actor counts as background there) are 0..8.
 ACTION_NAMES: tuple[str, ...] = ("left", "right", "up", "down", "rotate_cw", "rotate_ccw", "grow", "shrink",
                                  "bounce", "stay")
+# How each action reads in a sentence ("the disc ..."), for titles and captions.
+ACTION_PHRASES: dict[str, str] = {"left": "moves left", "right": "moves right", "up": "moves up", "down": "moves down",
+                                  "rotate_cw": "turns clockwise", "rotate_ccw": "turns anticlockwise",
+                                  "grow": "grows", "shrink": "shrinks", "bounce": "bounces", "stay": "stays still"}
 STAY = ACTION_NAMES.index("stay")
 LONG_VIDEO_ACTIONS: tuple[int, ...] = tuple(i for i in range(len(ACTION_NAMES)) if i != STAY)
 BACKGROUND_ACTION = -1
