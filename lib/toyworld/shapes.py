@@ -39,20 +39,16 @@ def polygon_sdf(x: np.ndarray, y: np.ndarray, verts: np.ndarray) -> np.ndarray:
     """
     dist2 = np.full(x.shape, np.inf, dtype=np.float32)
     inside = np.zeros(x.shape, dtype=bool)
-    n = len(verts)
-    for i in range(n):
-        vx, vy = verts[i]
-        ux, uy = verts[i - 1]  # previous vertex: edge from v_i to v_{i-1}
+    pts = [(float(px), float(py)) for px, py in verts]  # python floats keep the arithmetic in float32
+    for i, (vx, vy) in enumerate(pts):
+        ux, uy = pts[i - 1]  # previous vertex: edge from v_i to v_{i-1}
         ex, ey = ux - vx, uy - vy
         wx, wy = x - vx, y - vy
-        h = np.clip((wx * ex + wy * ey) / (ex * ex + ey * ey), 0.0, 1.0)
+        h = np.clip((wx * ex + wy * ey) * (1.0 / (ex * ex + ey * ey)), 0.0, 1.0)
         bx, by = wx - ex * h, wy - ey * h
         np.minimum(dist2, bx * bx + by * by, out=dist2)
-        # the edge crosses the horizontal ray to the right of the point
-        crosses = (vy > y) != (uy > y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            x_cross = vx + (y - vy) * ex / (ey if ey != 0 else np.inf)
-        inside ^= crosses & (x < x_cross)
+        if ey != 0.0:  # the edge crosses the horizontal ray to the right of the point
+            inside ^= ((vy > y) != (uy > y)) & (wx < wy * (ex / ey))
     return np.where(inside, -1.0, 1.0).astype(np.float32) * np.sqrt(dist2)
 
 
