@@ -60,7 +60,8 @@ def generate_clip(seed: int, config: ToyWorldConfig = ToyWorldConfig(), *, actio
     """A toy-world clip with exact ground truth, fully determined by (seed, config, action).
 
     The main actor (instance 1: the largest object, drawn on top) performs `action` (an ACTION_NAMES id;
-    None: drawn from config.actions by the seed). Returns frames (T, H, W, 3) uint8 with semantic and
+    None: drawn from config.actions by the seed); the motion is relative to the background, the camera
+    adds a smaller global pan/zoom. Returns frames (T, H, W, 3) uint8 with semantic and
     instance maps (T, H, W) uint8, flow (T-1, H, W, 2) float32 and occlusion (T-1, H, W) bool.
     """
     scene, action = build_clip_scene(seed, config, action)
