@@ -1,0 +1,77 @@
+"""Per-frame features for LongVLM-style merging, from the bundled FrameViT or a CLIP vision tower.
+
+What LongVLM takes from its frame encoder (REFERENCE.md §1.1): the penultimate layer's patch tokens
+(CLS dropped) as local features, and the CLS token of every hidden state for the global tokens. For
+ToMe's metric we also take the last layer's attention keys (computed from the penultimate layer, as the
+last block sees it).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lib.models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, video_to_tensor
+
+
+@dataclass(frozen=True)
+class FrameFeatures:
+    """Features of T frames.
+
+    patches:    (T, P, C) float32 penultimate-layer patch tokens, CLS dropped, row-major patch grid.
+    keys:       (T, P, Ck) float32 last-layer attention keys of the patches (heads concatenated).
+    cls_states: (T, L, C) float32 CLS token of each of the L hidden states (embeddings first).
+    grid:       (rows, cols) of the patch grid, rows * cols == P.
+    """
+
+    patches: torch.Tensor
+    keys: torch.Tensor
+    cls_states: torch.Tensor
+    grid: tuple[int, int]
+
+
+def _frame_vit_features(model, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    out = model.encode(pixels, output_hidden=True, output_keys=True)
+    cls = torch.stack([h[:, 0] for h in out.hidden], dim=1)
+    return out.hidden[-2][:, 1:], out.last_keys[:, 1:], cls
+
+
+def _clip_features(model, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    vision = getattr(model, "vision_model", model)
+    out = vision(pixel_values=pixels, output_hidden_states=True)
+    states = out.hidden_states  # L + 1 tensors (B, 1 + P, C)
+    last = vision.encoder.layers[-1]
+    keys = last.self_attn.k_proj(last.layer_norm1(states[-2]))
+    cls = torch.stack([h[:, 0] for h in states], dim=1)
+    return states[-2][:, 1:], keys[:, 1:], cls
+
+
+def encoder_geometry(model) -> tuple[int, tuple[int, int], tuple[float, ...], tuple[float, ...]]:
+    """(input side in pixels, patch grid, normalisation mean, std) of a FrameViT or CLIP vision model."""
+    config = getattr(model, "config", None)
+    if config is not None and hasattr(config, "vision_config"):
+        config = config.vision_config
+    if config is not None and hasattr(config, "patch_size") and hasattr(config, "image_size"):
+        side = int(config.image_size)
+        return side, (side // config.patch_size,) * 2, CLIP_MEAN, CLIP_STD
+    if hasattr(model, "grid") and hasattr(model, "image_size"):
+        return int(model.image_size), (model.grid, model.grid), IMAGENET_MEAN, IMAGENET_STD
+    raise TypeError(f"{type(model).__name__} is neither a FrameViT nor a CLIP vision model")
+
+
+@torch.no_grad()
+def encode_frames(model, frames: np.ndarray, *, batch: int = 16) -> FrameFeatures:
+    """(T, H, W, 3) uint8 frames -> FrameFeatures. Frames are stretched to the encoder's square input
+    (as LongVLM resizes to 224 x 224), so the patch grid covers the whole frame."""
+    side, grid, mean, std = encoder_geometry(model)
+    extract = _frame_vit_features if hasattr(model, "encode") and hasattr(model, "grid") else _clip_features
+    device = next(model.parameters()).device
+    parts: list[tuple[torch.Tensor, ...]] = []
+    for start in range(0, len(frames), batch):
+        pixels = video_to_tensor(frames[start:start + batch], size=side, mean=mean, std=std, crop=False)
+        parts.append(tuple(t.float().cpu() for t in extract(model, pixels.to(device))))
+    patches, keys, cls = (torch.cat(chunk) for chunk in zip(*parts))
+    if patches.shape[1] != grid[0] * grid[1]:
+        raise ValueError(f"encoder gave {patches.shape[1]} patches, expected a {grid} grid")
+    return FrameFeatures(patches=patches, keys=keys, cls_states=cls, grid=grid)
