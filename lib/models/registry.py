@@ -107,6 +107,17 @@ SPECS: tuple[ModelSpec, ...] = (
         description="Mask2Former with a Swin-T backbone, Cityscapes semantic segmentation (19 classes).",
     ),
     ModelSpec(
+        name="frame-vit-toy",
+        family="frame-vit",
+        task="frame-encoder",
+        source="bundled",
+        location="assets/models/frame-vit-toy",
+        model_class="lib.models.frame_vit:FrameViT",
+        num_frames=None,
+        image_size=96,
+        description="Small ViT (12x12 patches of 8 px) trained on toy-world frames; ToMe built in.",
+    ),
+    ModelSpec(
         name="clip-vit-b16",
         family="clip",
         task="frame-encoder",
