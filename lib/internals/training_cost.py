@@ -101,14 +101,18 @@ def training_step(model: nn.Module, optimizer: torch.optim.Optimizer, video: tor
     with record_function(STEP_MARKER):
         if probe:
             probe("step_start")
-        loss = _step(model, optimizer, video, labels, recipe, generator, probe)
+        loss = forward_backward(model, video, labels, recipe, generator=generator, probe=probe)
+        optimizer.step()
         if probe:
             probe("step_end")
     return loss
 
 
-def _step(model: nn.Module, optimizer: torch.optim.Optimizer, video: torch.Tensor, labels: torch.Tensor,
-          recipe: TrainingRecipe, generator: torch.Generator | None, probe: Callable[[str], None] | None) -> float:
+def forward_backward(model: nn.Module, video: torch.Tensor, labels: torch.Tensor, recipe: TrainingRecipe, *,
+                     generator: torch.Generator | None = None,
+                     probe: Callable[[str], None] | None = None) -> float:
+    """Forward and backward over the batch (as `recipe.micro_batches` micro-batches), gradients added into
+    `.grad`; returns the batch's mean loss. No optimiser step."""
     total = 0.0
     batch = len(video)
     device_type = video.device.type
@@ -126,7 +130,6 @@ def _step(model: nn.Module, optimizer: torch.optim.Optimizer, video: torch.Tenso
             probe("forward_end")
         loss.backward()
         total += float(loss.detach())
-    optimizer.step()
     return total
 
 
