@@ -17,7 +17,7 @@ Shapes: u is (B, H, L) float; K is (H, L) float; complex parameters are (H, N/2)
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch.utils.checkpoint import checkpoint
@@ -126,6 +126,14 @@ def s4d_kernel(log_dt: torch.Tensor, log_A_real: torch.Tensor, A_imag: torch.Ten
         else:
             parts.append(_vandermonde_taps(*inputs, start, stop))
     return torch.cat(parts, dim=-1)
+
+
+def with_step(params: S4DParams, dt: float) -> S4DParams:
+    """The same parameters with every channel's step size set to `dt` (teaching: dt sets how far back a
+    channel remembers, in steps, since the continuous decay rate stays the same)."""
+    if dt <= 0:
+        raise ValueError(f"dt must be positive, got {dt}")
+    return replace(params, log_dt=torch.full_like(params.log_dt, math.log(dt)))
 
 
 def kernel_of(params: S4DParams, length: int) -> torch.Tensor:

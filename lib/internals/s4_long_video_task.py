@@ -29,8 +29,8 @@ SAMPLED_FPS = 25.0 / STRIDE
 
 # Disjoint seed ranges: frame-encoder training, decoder training, held-out evaluation.
 ENCODER_SEEDS = range(100_000, 100_160)
-TRAIN_SEEDS = range(0, 640)
-HELD_OUT_SEEDS = range(900_000, 900_200)
+TRAIN_SEEDS = range(0, 480)
+HELD_OUT_SEEDS = range(900_000, 900_160)
 
 
 def task_video(seed: int, *, num_frames: int = NUM_FRAMES, size: int = IMAGE_SIZE) -> LongToyVideo:
@@ -59,3 +59,33 @@ def token_spans(num_tokens: int, tokens_per_frame: int, frame_indices: np.ndarra
     """(num_tokens, 2) int: the [first, last] source frame each token describes (token k -> pair k // tpf)."""
     pair = np.arange(num_tokens) // tokens_per_frame
     return np.stack([frame_indices[pair], frame_indices[np.minimum(pair + 1, len(frame_indices) - 1)]], axis=1)
+
+
+def encode_task_videos(encoder, seeds, *, num_frames: int = NUM_FRAMES,
+                       on_video=None) -> tuple["torch.Tensor", "torch.Tensor"]:
+    """Tokens (V, T * tokens_per_frame, dim) float16 and count labels (V,) int64 of the task videos `seeds`.
+
+    encoder: a ToyFrameEncoder in eval mode. on_video(k, n) is called after each video (progress).
+    """
+    import torch
+
+    tokens, labels = [], []
+    seeds = list(seeds)
+    for k, seed in enumerate(seeds):
+        video = task_video(seed, num_frames=num_frames)
+        frames = video.frames(sampled_indices(video.num_frames).tolist())
+        tokens.append(encoder.encode_video(frames).half())
+        labels.append(count_label(video))
+        if on_video is not None:
+            on_video(k + 1, len(seeds))
+    return torch.stack(tokens), torch.tensor(labels, dtype=torch.int64)
+
+
+def decoder_accuracy(model, tokens, labels, *, batch_size: int = 32) -> float:
+    """Fraction of videos whose count class `model` (a ViS4merDecoder) gets right; tokens (V, L, d)."""
+    import torch
+
+    model.eval()
+    with torch.no_grad():
+        pred = torch.cat([model(tokens[i:i + batch_size].float()).argmax(-1) for i in range(0, len(tokens), batch_size)])
+    return float((pred == labels).float().mean())
