@@ -5,6 +5,7 @@ import gradio as gr
 
 from demos.common import NO_VIDEO, friendly_errors
 from lib.tasks.token_merging import DEFAULT_MODEL, TokenMergingResult, encoder_choices, run_token_merging
+from lib.tasks.token_merging_encoder import render_tome_groups, run_tome_encoder
 from lib.tasks.token_merging_render import (budget_rows, render_budget, render_groups, render_merge_steps,
                                             render_similarity, render_sources, render_timeline)
 
@@ -53,6 +54,15 @@ def pick_step(result: TokenMergingResult | None, segment: float, step: float):
     return render_groups(result, int(segment) - 1, int(step)), render_merge_steps(result, int(segment) - 1, int(step))
 
 
+@friendly_errors
+def tome_encoder(video: str | None, r: float):
+    """ToMe inside the bundled encoder on 8 frames: summary and group pictures."""
+    if not video:
+        raise gr.Error(NO_VIDEO)
+    result = run_tome_encoder(video, r=int(r))
+    return result.summary(), render_tome_groups(result)
+
+
 def build_tab(video: gr.Video) -> None:
     """Components and events of the tab; `video` is the app's shared video chooser."""
     gr.Markdown(INTRO)
@@ -86,6 +96,18 @@ def build_tab(video: gr.Video) -> None:
         budget_table = gr.Dataframe(headers=["method", "tokens", "x fewer than raw", "how"], interactive=False,
                                     label="budgets")
     similarity = gr.Plot(label="segment similarity")
+    with gr.Accordion("ToMe inside the encoder: the throughput side", open=False):
+        gr.Markdown("ToMe also merges inside the frame encoder: in every block, between attention and MLP, "
+                    "r tokens are merged (keys as the metric, CLS protected) and attention weighs each token "
+                    "by its size. Fewer tokens per block = fewer FLOPs. Runs the bundled encoder on 8 frames.")
+        with gr.Row():
+            tome_r = gr.Slider(0, 36, value=20, step=1, label="r: tokens merged per block")
+            tome_run = gr.Button("Run ToMe in the encoder")
+        tome_summary = gr.Markdown()
+        tome_groups = gr.Image(label="groups after the last block (prediction without / with ToMe)",
+                               interactive=False, format="png")
+    tome_run.click(tome_encoder, inputs=[video, tome_r], outputs=[tome_summary, tome_groups],
+                   api_name="tome_encoder")
     run.click(merge, inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],
               outputs=[state, summary, timeline, sources, groups, steps_chart, budget, budget_table, similarity,
                        segment, token, step], api_name="merge")

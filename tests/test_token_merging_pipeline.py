@@ -56,6 +56,7 @@ def test_frame_features_are_penultimate_patches(tiny_vit):
     assert feats.cls_states.shape == (3, 4, 16) and feats.grid == (4, 4)
 
 
+@pytest.mark.slow
 def test_clip_hub_path_with_tiny_random_tower(tmp_path):
     from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
@@ -132,3 +133,16 @@ def test_renders(tiny_vit):
     assert len(render.render_merge_steps(result, 0, 1).data) == 2
     assert [row[1] for row in render.budget_rows(result)] == [b.tokens for b in result.budgets]
     assert render.render_similarity(result).data[0].z.shape == (3, 3)
+
+
+def test_tome_encoder_task(tiny_vit):
+    from lib.tasks.token_merging_encoder import render_tome_groups, run_tome_encoder
+
+    result = run_tome_encoder(_clip(4), r=3, model=tiny_vit, repeats=1)
+    assert result.tokens_per_block == (17, 14, 11, 8)
+    assert result.gflops_tome < result.gflops_plain
+    assert result.assignment.shape == (4, 16) and result.assignment.max() < 7
+    picture = render_tome_groups(result, height=32)
+    assert picture.dtype == np.uint8 and picture.shape[0] == 32
+    with pytest.raises(UserInputError):
+        run_tome_encoder(_clip(4), r=-1, model=tiny_vit)

@@ -130,7 +130,9 @@ def render_budget(result: TokenMergingResult) -> go.Figure:
     colours = ["#999999", "#d62728", "#1f77b4", "#2ca02c"][: len(names)]
     fig = go.Figure(go.Bar(x=names, y=values, text=[f"{v:,}" for v in values], textposition="outside",
                            marker_color=colours))
+    top = np.log10(max(values)) + 0.4  # headroom for the labels above the bars
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=40, b=30), yaxis_type="log",
+                      yaxis_range=[np.log10(max(1, min(values))) - 0.5, top],
                       title="tokens handed to the language model", yaxis_title="tokens (log scale)")
     return fig
 

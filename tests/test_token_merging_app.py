@@ -1,0 +1,63 @@
+"""The Token merging tab as clients use it: its api through gradio_client, and a browser screenshot."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lib.examples import list_examples
+
+
+def _long_example():
+    return next(ex for ex in list_examples() if ex.name == "toy_long")
+
+
+def test_merge_through_api(app_url):
+    from gradio_client import Client, handle_file
+
+    client = Client(app_url, verbose=False)
+    out = client.predict(handle_file(str(_long_example().path)), "frame-vit-toy", 20, 4, 10, 3, "pseudo_heads",
+                         api_name="/merge")
+    summary, timeline, sources, groups, steps, budget, table = out[:7]
+    assert "2,880 patch tokens -> 43 tokens" in summary
+    figure = json.loads(timeline["plot"])
+    assert len(figure["data"]) == 2  # merged tokens + global tokens
+    rows = {row[0]: row[1] for row in table["data"]}
+    assert rows["LongVLM"] == 43 and rows["raw tokens"] == 2880
+    assert sources is not None and groups is not None
+
+
+def test_more_segments_than_frames_through_api(app_url):
+    from gradio_client import Client, handle_file
+
+    client = Client(app_url, verbose=False)
+    with pytest.raises(Exception) as err:
+        client.predict(handle_file(str(_long_example().path)), "frame-vit-toy", 5, 8, 10, 3, "pseudo_heads",
+                       api_name="/merge")
+    assert "More segments (8) than frames (5)" in str(err.value)
+
+
+@pytest.mark.slow
+def test_timeline_in_browser(app_url, browser_page, screenshot_dir):
+    page = browser_page
+    page.goto(app_url)
+    page.wait_for_selector("#example-gallery")
+    names = [ex.name for ex in list_examples()]
+    page.locator("#example-gallery .thumbnail-item").nth(names.index("toy_long")).click()
+    page.wait_for_selector("#filmstrip img", state="visible")
+    page.get_by_role("tab", name="Token merging").click()
+    page.get_by_role("button", name="Merge tokens").click()
+    page.wait_for_selector("#merge-timeline .js-plotly-plot", timeout=240_000)
+    page.get_by_text("patch tokens ->", exact=False).first.wait_for(state="visible")
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(screenshot_dir / "token_merging_timeline.png"), full_page=True)
+    assert page.locator("#merge-timeline .js-plotly-plot .bars path").count() >= 300
+
+
+def test_tome_encoder_through_api(app_url):
+    from gradio_client import Client, handle_file
+
+    client = Client(app_url, verbose=False)
+    summary, picture = client.predict(handle_file(str(_long_example().path)), 12, api_name="/tome_encoder")
+    assert "ToMe r=12 per block" in summary and "145 -> 133" in summary
+    assert picture is not None
