@@ -10,9 +10,8 @@ same token-dropping random stream, so differences come from the technique alone.
 from __future__ import annotations
 
 import contextlib
-import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -32,8 +31,9 @@ LORA_TARGETS = ("qkv", "proj")  # attention projections, as in the LoRA paper's 
 class RecipeMeasurement:
     """What one recipe cost, measured.
 
-    seconds_per_step: median wall time of the timed steps (the first step, which also allocates the
-                      optimiser state, is excluded when there are at least 2 steps).
+    seconds_per_step: fastest timed step (the first step, which also allocates the optimiser state, is
+                      excluded when there are at least 2 steps). The minimum, not the mean: on a shared
+                      machine other processes only ever add time.
     step_seconds:     every step's wall time, first step included.
     losses:           training loss after each step, (steps,) values >= 0.
     memory:           tensor memory of a separate 2-step run under the memory profiler.
@@ -160,6 +160,54 @@ def measure_memory(config: SmallVideoTransformerConfig, recipe: TrainingRecipe, 
     return profile_cpu_memory(run)
 
 
+class TimedRun:
+    """One recipe being trained step by step: its model, optimiser, token-dropping stream, times and losses."""
+
+    def __init__(self, config: SmallVideoTransformerConfig, recipe: TrainingRecipe,
+                 init_state: dict[str, torch.Tensor], device: torch.device, seed: int) -> None:
+        self.recipe = recipe
+        self.model = build_model(config, recipe, init_state, device)
+        self.optimizer = make_optimizer(self.model)
+        self.generator = _generator(seed, device)
+        self.losses: list[float] = []
+        self.times: list[float] = []
+
+    def step(self, video: torch.Tensor, labels: torch.Tensor) -> None:
+        """One timed training step."""
+        if video.device.type == "cuda":
+            torch.cuda.synchronize()
+        start = time.perf_counter()
+        self.losses.append(training_step(self.model, self.optimizer, video, labels, self.recipe,
+                                         generator=self.generator))
+        if video.device.type == "cuda":
+            torch.cuda.synchronize()
+        self.times.append(time.perf_counter() - start)
+
+    def finish(self, memory: MemoryProfile) -> RecipeMeasurement:
+        """The measurement, with the memory profile of a separate run; frees the model."""
+        trainable, total = count_params(self.model)
+        timed = self.times[1:] if len(self.times) >= 2 else self.times
+        self.model = self.optimizer = None
+        return RecipeMeasurement(recipe=self.recipe, seconds_per_step=min(timed) if timed else float("nan"),
+                                 step_seconds=tuple(self.times), losses=tuple(self.losses), memory=memory,
+                                 trainable_params=trainable, total_params=total)
+
+
+def time_interleaved(config: SmallVideoTransformerConfig, recipes: Sequence[TrainingRecipe], video: torch.Tensor,
+                     labels: torch.Tensor, init_state: dict[str, torch.Tensor], *, steps: int = 6,
+                     seed: int = 0) -> Iterator[list[TimedRun]]:
+    """Train every recipe `steps` steps, round-robin (one step of each per round); yields after each round.
+
+    Round-robin, because on a shared machine the load changes over time: interleaving exposes every
+    recipe to the same load, where measuring one recipe after another would compare different moments.
+    """
+    runs = [TimedRun(config, r, init_state, video.device, seed) for r in recipes]
+    for _ in range(steps):
+        for run in runs:
+            run.step(video, labels)
+        yield runs
+
+
 def measure_recipe(config: SmallVideoTransformerConfig, recipe: TrainingRecipe, video: torch.Tensor,
                    labels: torch.Tensor, init_state: dict[str, torch.Tensor], *, steps: int = 6,
                    seed: int = 0, should_stop: Callable[[], bool] | None = None) -> RecipeMeasurement:
@@ -167,25 +215,10 @@ def measure_recipe(config: SmallVideoTransformerConfig, recipe: TrainingRecipe, 
 
     `should_stop()` is polled between steps; when it returns True the remaining steps are skipped.
     """
-    device = video.device
-    model = build_model(config, recipe, init_state, device)
-    optimizer = make_optimizer(model)
-    generator = _generator(seed, device)
-    losses, times = [], []
+    run = TimedRun(config, recipe, init_state, video.device, seed)
     for _ in range(max(1, steps)):
         if should_stop and should_stop():
             break
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        start = time.perf_counter()
-        losses.append(training_step(model, optimizer, video, labels, recipe, generator=generator))
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        times.append(time.perf_counter() - start)
-    trainable, total = count_params(model)
-    del model, optimizer
-    timed = times[1:] if len(times) >= 2 else times
+        run.step(video, labels)
     memory = measure_memory(config, recipe, video, labels, init_state, seed=seed)
-    return RecipeMeasurement(recipe=recipe, seconds_per_step=statistics.median(timed) if timed else float("nan"),
-                             step_seconds=tuple(times), losses=tuple(losses), memory=memory,
-                             trainable_params=trainable, total_params=total)
+    return run.finish(memory)
