@@ -1,0 +1,86 @@
+"""TubeViT-tiny vs its dense ViViT-style twin on held-out toy-world clips, measured side by side in one run.
+
+Prints top-1 accuracy, tokens, forward GFLOPs (torch.utils.flop_counter) and the CPU latency ratio
+(dense / tubevit, medians of interleaved single-clip forwards). The last line is one JSON object.
+
+    python benchmarks/tubes.py [--clips 400] [--repeats 20] [--threads 2]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from lib.hooks import count_model_flops  # noqa: E402
+from lib.internals.tubes_data import action_clips, held_out_seeds, resize_clips  # noqa: E402
+from lib.models import get_spec, load_from  # noqa: E402
+
+MODELS = ("tubevit-tiny-toy", "vivit-dense-tiny-toy")
+
+
+@torch.no_grad()
+def accuracy(model, clips: torch.Tensor, labels: torch.Tensor, batch: int = 50) -> float:
+    correct = 0
+    for i in range(0, len(labels), batch):
+        video = clips[i:i + batch].float().div_(127.5).sub_(1.0)
+        correct += int((model(video).argmax(-1) == labels[i:i + batch]).sum())
+    return correct / len(labels)
+
+
+@torch.no_grad()
+def latencies(models: dict, video: torch.Tensor, repeats: int) -> dict[str, float]:
+    """Median seconds per single-clip forward, the models interleaved so load changes hit both alike."""
+    times: dict[str, list[float]] = {name: [] for name in models}
+    for name, model in models.items():  # warm-up
+        model(video)
+    for _ in range(repeats):
+        for name, model in models.items():
+            start = time.perf_counter()
+            model(video)
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clips", type=int, default=400, help="held-out clips (seeds 1,000,000 on)")
+    parser.add_argument("--repeats", type=int, default=20)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--cache-dir", default="/tmp/tubes_data")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    models = {name: load_from(get_spec(name), device="cpu") for name in MODELS}
+    shape = models[MODELS[0]].input_shape
+    assert all(m.input_shape == shape for m in models.values()), "both models must read the same clip shape"
+    data = action_clips(held_out_seeds(args.clips), num_frames=shape[0], size=64,
+                        cache=Path(args.cache_dir) / f"held_out_{args.clips}.npz")
+    clips, labels = resize_clips(data.frames, shape[1]), torch.from_numpy(data.labels)
+    one = clips[:1].float().div(127.5).sub(1.0)
+    stats = {}
+    for name, model in models.items():
+        stats[name] = dict(acc=accuracy(model, clips, labels), tokens=model.layout(shape).num_tokens,
+                           gflops=count_model_flops(model, one).gflops)
+    seconds = latencies(models, one, args.repeats)
+    for name in MODELS:
+        s = stats[name]
+        print(f"{name:22s} top-1 {s['acc']:.3f}  tokens {s['tokens']:4d}  forward {s['gflops']:.4f} GFLOPs  "
+              f"latency {seconds[name] * 1000:.1f} ms")
+    sparse, dense = stats[MODELS[0]], stats[MODELS[1]]
+    print(f"held-out clips: {len(labels)} (seeds {int(data.seeds[0])}..{int(data.seeds[-1])}), input {shape}")
+    print(f"dense / tubevit: tokens {dense['tokens'] / sparse['tokens']:.1f}x, GFLOPs "
+          f"{dense['gflops'] / sparse['gflops']:.1f}x, latency {seconds[MODELS[1]] / seconds[MODELS[0]]:.1f}x")
+    print(json.dumps({"tubevit_acc": round(sparse["acc"], 4), "dense_acc": round(dense["acc"], 4),
+                      "tubevit_tokens": sparse["tokens"], "dense_tokens": dense["tokens"],
+                      "tubevit_gflops": round(sparse["gflops"], 5), "dense_gflops": round(dense["gflops"], 5),
+                      "latency_ratio": round(seconds[MODELS[1]] / seconds[MODELS[0]], 2)}))
+
+
+if __name__ == "__main__":
+    main()
