@@ -46,6 +46,7 @@ class TrainingCostResult:
     machine: str
     stopped: bool = False
     progress: str = "planned"
+    fraction: float = 0.0  # of the whole run done, in [0, 1]
 
     @property
     def complete(self) -> bool:
@@ -136,14 +137,16 @@ def iter_training_cost(video_path: str | None = None, *, data: str = "toy-world 
         if should_stop and should_stop():
             yield replace(result, stopped=True)
             return
-        yield replace(result, progress=f"timing: round {done} of {steps} done (every recipe one step per round)")
+        yield replace(result, progress=f"timing: round {done} of {steps} done (every recipe one step per round)",
+                      fraction=0.7 * done / steps)
     for run in runs:
         if should_stop and should_stop():
             yield replace(result, stopped=True)
             return
         memory = measure_memory(config, run.recipe, video, labels, state, seed=seed)
         result = replace(result, measurements=result.measurements + (run.finish(memory),),
-                         progress=f"measuring memory: {len(result.measurements) + 1} of {len(planned)} done")
+                         progress=f"measuring memory: {len(result.measurements) + 1} of {len(planned)} done",
+                         fraction=0.7 + 0.3 * (len(result.measurements) + 1) / len(planned))
         yield result
 
 

@@ -1,0 +1,88 @@
+"""Training-cost tab: what each efficient-training technique saves on one training step, measured live."""
+from __future__ import annotations
+
+import gradio as gr
+
+from demos.common import friendly_errors
+from lib.tasks.training_cost import (DATA_SOURCES, DEFAULT_TECHNIQUES, MEMORY_MEASURES, TABLE_HEADERS,
+                                     iter_training_cost, render_training_cost, technique_choices)
+
+INTRO = """### Training cost: the survey's techniques, measured on one training step
+*A Survey on Efficient Training of Transformers* (Zhuang et al., IJCAI 2023) sorts the tricks into computation
+efficiency, memory efficiency and hardware co-design. Here a small ViViT-style video transformer trains a few
+steps under each technique you tick (and under the combination you pick), from the same weights on the same
+batch: time per step, peak tensor memory and the loss. Each recipe's memory is **predicted before anything runs**;
+a recipe over the budget is refused. Memory is PyTorch's CPU allocator read through the profiler (the CPU
+counterpart of the CUDA allocator's peak), so every recipe starts from zero; recipes train in turns so they
+share whatever load the machine has."""
+
+MEASURE_CHOICES = [(f"{label}", key) for key, label in MEMORY_MEASURES.items()]
+
+
+@friendly_errors
+def measure_training_cost(video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
+                          num_frames, image_size, width, depth, steps, budget_mb, measure,
+                          progress=gr.Progress()):
+    """Handler (generator): settings -> (cached result, taxonomy, bars, losses, table, summary) as it measures."""
+    width = int(width)
+    rounds = int(steps)
+    for result in iter_training_cost(
+            video, data=data, techniques=tuple(techniques or ()), combination=tuple(combination or ()),
+            keep_ratio=float(keep_ratio), micro_batches=int(micro_batches), lora_rank=int(lora_rank),
+            batch_size=int(batch_size), num_frames=int(num_frames), image_size=int(image_size), dim=width,
+            depth=int(depth), heads=max(1, width // 32), steps=rounds, budget_mb=float(budget_mb)):
+        progress(result.fraction, desc=result.progress)
+        taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure)
+        yield result, taxonomy, bars, losses, table, summary
+
+
+def rerender(result, measure):
+    """Handler: switch the memory measure from the cached result; never re-runs a step."""
+    if result is None:
+        return gr.skip(), gr.skip()
+    taxonomy, bars, _, _, _ = render_training_cost(result, measure=measure)
+    return taxonomy, bars
+
+
+def build_tab(video: gr.Video) -> None:
+    """Components and events of the tab; `video` is the app's shared chooser (a path or None)."""
+    gr.Markdown(INTRO)
+    cached = gr.State(None)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=320):
+            data = gr.Radio(list(DATA_SOURCES), value=DATA_SOURCES[0], label="Data",
+                            info="toy-world clips with their action labels, or augmented views of the chosen clip")
+            techniques = gr.CheckboxGroup(technique_choices(), value=list(DEFAULT_TECHNIQUES),
+                                          label="Techniques (each measured alone against the fp32 baseline)")
+            combination = gr.CheckboxGroup(technique_choices(), value=["bf16", "checkpointing", "token_drop"],
+                                           label="Combination (measured together; pick 2 or more)")
+            with gr.Accordion("Technique settings", open=False):
+                keep_ratio = gr.Slider(0.1, 0.9, value=0.5, step=0.05, label="Token dropping: share of tokens kept")
+                micro_batches = gr.Slider(2, 8, value=2, step=1, label="Gradient accumulation: micro-batches")
+                lora_rank = gr.Slider(1, 32, value=4, step=1, label="LoRA rank")
+            with gr.Accordion("Model, batch and budget", open=False):
+                batch_size = gr.Slider(1, 16, value=4, step=1, label="Clips per batch")
+                num_frames = gr.Dropdown([4, 8, 16], value=8, label="Frames per clip")
+                image_size = gr.Dropdown([32, 48, 64, 96], value=64, label="Frame size (pixels)")
+                width = gr.Dropdown([64, 128, 192], value=128, label="Model width (heads = width / 32)")
+                depth = gr.Slider(2, 8, value=4, step=1, label="Transformer blocks")
+                steps = gr.Slider(2, 12, value=4, step=1, label="Training steps per recipe")
+                budget_mb = gr.Slider(8, 4096, value=1024, step=8, label="Memory budget (MB)",
+                                      info="recipes predicted to need more are refused before running")
+            with gr.Row():
+                run = gr.Button("Measure", variant="primary", elem_id="training-cost-run")
+                stop = gr.Button("Stop", variant="stop", elem_id="training-cost-stop")
+        with gr.Column(scale=2):
+            summary = gr.Markdown(elem_id="training-cost-summary")
+            measure = gr.Radio(MEASURE_CHOICES, value="peak", label="Memory shown in the bars and the taxonomy")
+            bars = gr.Plot(label="Time and memory relative to the baseline", elem_id="training-cost-bars")
+            taxonomy = gr.Plot(label="Taxonomy (hover a leaf)", elem_id="training-cost-taxonomy")
+            losses = gr.Plot(label="Loss curves", elem_id="training-cost-losses")
+            table = gr.Dataframe(headers=TABLE_HEADERS, label="Measurements", interactive=False,
+                                 elem_id="training-cost-table")
+    event = run.click(measure_training_cost,
+                      inputs=[video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
+                              num_frames, image_size, width, depth, steps, budget_mb, measure],
+                      outputs=[cached, taxonomy, bars, losses, table, summary], api_name="training_cost")
+    stop.click(None, None, None, cancels=[event], api_visibility="private")
+    measure.change(rerender, inputs=[cached, measure], outputs=[taxonomy, bars], api_visibility="private")
