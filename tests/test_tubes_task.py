@@ -1,0 +1,86 @@
+"""run_tubes / update_tubes / render_* on a small synthetic clip: shapes, invariants and user-facing errors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lib.errors import UserInputError
+from lib.internals.tubes import PAPER_TUBES, TubeSpec, scale_tubes
+from lib.internals.tubes_cost import EncoderSize, compare_tokenisers
+from lib.tasks.tubes import (describe_scaled_tubes, render_costs, render_kernels, render_position, render_prediction,
+                             render_sampling, render_volume, run_tubes, update_tubes)
+
+SMALL = EncoderSize(dim=48, depth=2, heads=2, mlp_dim=96)
+HALF = scale_tubes(PAPER_TUBES, spatial=0.5)
+
+
+@pytest.fixture(scope="module")
+def result():
+    frames = np.random.default_rng(0).integers(0, 256, (32, 64, 96, 3), dtype=np.uint8)  # wider than tall
+    return run_tubes(frames, tubes=HALF, patch=8, encoder=SMALL)
+
+
+def test_run_tubes_result_is_consistent(result):
+    assert result.layout.input_shape == (32, 64, 96)
+    assert result.position.shape == (result.layout.num_tokens, 48)
+    assert result.probabilities.shape == (len(result.class_names),)
+    assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+    assert result.pool_weights.shape == (result.model_layout.num_tokens,)
+    assert result.pool_by_tube.sum() == pytest.approx(1.0, abs=1e-5)
+    assert result.crop == (0, 64, 16, 80)  # the model's square input is the centre of the wide clip
+    assert len(result.kernels) == len(result.model_layout.tubes)
+
+
+def test_costs_rank_sparse_below_dense_below_per_frame(result):
+    sparse, dense, frames = result.costs
+    assert sparse.tokens == result.layout.num_tokens
+    assert dense.tokens == 16 * 8 * 12 and frames.tokens == 32 * 8 * 12
+    assert sparse.gflops < dense.gflops < frames.gflops
+    rows, fig = render_costs(result)
+    assert [r[1] for r in rows] == [sparse.tokens, dense.tokens, frames.tokens]
+    assert len(fig.data) == 2
+
+
+def test_flops_grow_with_encoder_depth():
+    shallow = compare_tokenisers((16, 64, 64), HALF[:1], patch=8, size=EncoderSize(48, 1, 2, 96))[0]
+    deep = compare_tokenisers((16, 64, 64), HALF[:1], patch=8, size=EncoderSize(48, 2, 2, 96))[0]
+    assert deep.gflops > shallow.gflops
+
+
+def test_update_tubes_changes_geometry_not_the_prediction(result):
+    edited = update_tubes(result, [[[2, 8, 8], [2, 8, 8], [0, 0, 0]]], patch=8)
+    assert edited.layout.num_tokens == 16 * 8 * 12
+    assert np.array_equal(edited.probabilities, result.probabilities)
+    with pytest.raises(UserInputError, match="zero stride"):
+        update_tubes(result, [[[2, 8, 8], [0, 8, 8], [0, 0, 0]]])
+    with pytest.raises(UserInputError, match="needs 40 frames"):
+        update_tubes(result, [TubeSpec((40, 8, 8), (1, 8, 8))])
+
+
+def test_renders(result):
+    images = render_kernels(result, channels=4)
+    assert len(images) == len(result.model_layout.tubes)
+    assert all(img.dtype == np.uint8 and img.ndim == 3 for img, _ in images)
+    panel = render_sampling(result, 5, token=0)
+    assert panel.dtype == np.uint8 and panel.shape[1] > 2 * 96
+    assert len(render_volume(result).data) == len(HALF)
+    assert render_position(result, 3).data[0].marker.color[3] == pytest.approx(1.0)
+    top, overlay, fig = render_prediction(result, count=4)
+    assert len(top) == 5 and overlay.dtype == np.uint8
+    with pytest.raises(UserInputError):
+        render_sampling(result, 99)
+    with pytest.raises(UserInputError):
+        render_position(result, 10_000)
+
+
+def test_short_clip_and_unknown_model_are_refused():
+    frames = np.zeros((4, 64, 64, 3), np.uint8)
+    with pytest.raises(UserInputError, match="needs"):
+        run_tubes(frames, tubes=HALF, patch=8, encoder=SMALL)
+    with pytest.raises(UserInputError, match="Choose one of the tube models"):
+        run_tubes(np.zeros((32, 64, 64, 3), np.uint8), model_name="resnet", tubes=HALF, patch=8, encoder=SMALL)
+
+
+def test_describe_scaled_tubes():
+    assert "total 99 tube tokens vs 576 dense 2x8x8" in describe_scaled_tubes(32, 48, 48, 0.5)
+    assert "needs 20 frames" in describe_scaled_tubes(8, 224, 224)
