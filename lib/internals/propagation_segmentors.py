@@ -1,0 +1,127 @@
+"""Key-frame segmentations for mask propagation, from three sources, in one form (`Segmentation`):
+the bundled query segmentor, a hub Mask2Former (transformers), or masks the user painted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from lib.errors import UserInputError
+from lib.hooks.flops import count_flops
+
+IMAGENET_MEAN = torch.tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1)
+IMAGENET_STD = torch.tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1)
+PAINTED_LOGIT = 8.0  # a painted (hard) mask as logits: sigmoid(8) = 0.9997
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """One frame's segments (S of them, Mask2Former's queries or painted regions).
+
+    class_probs: (S, K) float, each segment's class probabilities (the "no object" column dropped).
+    mask_logits: (S, h, w) float, mask logits on the segmentor's grid (stride 4 for Mask2Former).
+    queries:     (S, D) float query embeddings (MPVSS's query_out) or None (painted masks).
+    class_names: the K class names.
+    """
+
+    class_probs: torch.Tensor
+    mask_logits: torch.Tensor
+    queries: torch.Tensor | None
+    class_names: tuple[str, ...]
+
+    def scores(self, size: tuple[int, int], mask_logits: torch.Tensor | None = None) -> torch.Tensor:
+        """(K, H, W) class scores: sum over segments of class prob x mask prob, masks resized to `size`."""
+        logits = self.mask_logits if mask_logits is None else mask_logits
+        logits = F.interpolate(logits[None], size=size, mode="bilinear", align_corners=False)[0]
+        return torch.einsum("sk,shw->khw", self.class_probs, logits.sigmoid())
+
+    def labels(self, size: tuple[int, int], mask_logits: torch.Tensor | None = None) -> np.ndarray:
+        """(H, W) uint8/int32 class map: argmax of scores (see `scores`)."""
+        out = self.scores(size, mask_logits).argmax(0).numpy()
+        return out.astype(np.uint8 if len(self.class_names) <= 256 else np.int32)
+
+
+def frames_to_tensor(frames: np.ndarray) -> torch.Tensor:
+    """(T, H, W, 3) uint8 -> (T, 3, H, W) float in [0, 1]."""
+    return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255
+
+
+class KeyFrameSegmentor:
+    """Runs a model on frames and returns Segmentations; `flops(height, width)` is measured, not estimated."""
+
+    def __init__(self, model: torch.nn.Module, kind: str, class_names: tuple[str, ...]) -> None:
+        if kind not in ("bundled", "mask2former"):
+            raise ValueError(f"kind must be 'bundled' or 'mask2former', got {kind!r}")
+        self.model, self.kind, self.class_names = model.eval().requires_grad_(False), kind, tuple(class_names)
+        self._flops: dict[tuple[int, int], int] = {}
+
+    def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        if self.kind == "bundled":
+            out = self.model(x)
+            return out.class_logits, out.mask_logits, out.queries
+        out = self.model(pixel_values=(x - IMAGENET_MEAN) / IMAGENET_STD)
+        return out.class_queries_logits, out.masks_queries_logits, out.transformer_decoder_last_hidden_state
+
+    @torch.no_grad()
+    def segment(self, frames: np.ndarray, batch: int = 8) -> list[Segmentation]:
+        """(T, H, W, 3) uint8 frames -> T Segmentations."""
+        out = []
+        for i in range(0, len(frames), batch):
+            cls, masks, queries = self._forward(frames_to_tensor(frames[i:i + batch]))
+            probs = cls.softmax(-1)[..., :-1]
+            out.extend(Segmentation(probs[j], masks[j], queries[j], self.class_names) for j in range(len(probs)))
+        return out
+
+    def flops(self, height: int, width: int) -> int:
+        """FLOPs of segmenting one height x width frame (torch.utils.flop_counter)."""
+        if (height, width) not in self._flops:
+            x = torch.zeros(1, 3, height, width)
+            with torch.no_grad():
+                self._flops[(height, width)] = count_flops(lambda: self._forward(x)).total
+        return self._flops[(height, width)]
+
+
+def hub_class_names(model: torch.nn.Module) -> tuple[str, ...]:
+    """Class names of a transformers Mask2Former from config.id2label, in id order."""
+    id2label = model.config.id2label
+    return tuple(str(id2label[i]) for i in range(len(id2label)))
+
+
+def painted_segmentation(labels: np.ndarray, names: tuple[str, ...] | None = None) -> Segmentation:
+    """Masks painted by the user -> a Segmentation with one hard segment per label.
+
+    labels: (H, W) int, 0 = unpainted (background), 1..N = painted regions. Raises UserInputError when
+    nothing is painted. Class k of the result is label k ("background", "region 1", ...).
+    """
+    labels = np.asarray(labels)
+    present = [int(v) for v in np.unique(labels) if v != 0]
+    if not present:
+        raise UserInputError("Nothing is painted on the first frame: paint at least one region with the brush.")
+    num = max(present) + 1
+    names = names or ("background",) + tuple(f"region {i}" for i in range(1, num))
+    one_hot = torch.from_numpy(np.eye(num, dtype=np.float32)[labels]).permute(2, 0, 1)  # (N+1, H, W)
+    return Segmentation(class_probs=torch.eye(num), mask_logits=(one_hot * 2 - 1) * PAINTED_LOGIT, queries=None,
+                        class_names=tuple(names))
+
+
+def labels_from_painting(layer: np.ndarray, min_pixels: int = 4) -> np.ndarray:
+    """An RGBA (or RGB) painting over the first frame -> (H, W) int32 labels, one per distinct brush colour.
+
+    Transparent (alpha 0) or black pixels are unpainted. Colours covering fewer than `min_pixels` pixels
+    (anti-aliasing fringes) are dropped. Label order follows the colours' first appearance in raster order.
+    """
+    layer = np.asarray(layer)
+    if layer.ndim != 3 or layer.shape[-1] not in (3, 4):
+        raise UserInputError("The painting could not be read; paint on the first frame with the brush.")
+    painted = layer[..., 3] > 0 if layer.shape[-1] == 4 else layer[..., :3].any(-1)
+    rgb = layer[..., :3].astype(np.int64)
+    codes = np.where(painted, rgb[..., 0] * 65536 + rgb[..., 1] * 256 + rgb[..., 2], -1)
+    out = np.zeros(codes.shape, np.int32)
+    values, first, counts = np.unique(codes[codes >= 0], return_index=True, return_counts=True)
+    order = [v for _, v, c in sorted(zip(first, values, counts)) if c >= min_pixels]
+    for i, value in enumerate(order, start=1):
+        out[codes == value] = i
+    return out
