@@ -61,12 +61,12 @@ def build_tab(video: gr.Video) -> None:
                 micro_batches = gr.Slider(2, 8, value=2, step=1, label="Gradient accumulation: micro-batches")
                 lora_rank = gr.Slider(1, 32, value=4, step=1, label="LoRA rank")
             with gr.Accordion("Model, batch and budget", open=False):
-                batch_size = gr.Slider(1, 16, value=4, step=1, label="Clips per batch")
+                batch_size = gr.Slider(1, 16, value=2, step=1, label="Clips per batch")
                 num_frames = gr.Dropdown([4, 8, 16], value=8, label="Frames per clip")
                 image_size = gr.Dropdown([32, 48, 64, 96], value=64, label="Frame size (pixels)")
                 width = gr.Dropdown([64, 128, 192], value=128, label="Model width (heads = width / 32)")
                 depth = gr.Slider(2, 8, value=4, step=1, label="Transformer blocks")
-                steps = gr.Slider(2, 12, value=4, step=1, label="Training steps per recipe")
+                steps = gr.Slider(2, 12, value=3, step=1, label="Training steps per recipe")
                 budget_mb = gr.Slider(8, 4096, value=1024, step=8, label="Memory budget (MB)",
                                       info="recipes predicted to need more are refused before running")
             with gr.Row():

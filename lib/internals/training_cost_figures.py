@@ -5,6 +5,7 @@ draws only measured numbers; taxonomy leaves without a measurement say why.
 """
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -14,8 +15,8 @@ from lib.internals.training_cost_taxonomy import (MEASURED, NOT_MEASURABLE, TAXO
 
 MB = 2 ** 20
 MEMORY_MEASURES = {"peak": "peak tensor memory", "activations": "stored activations", "step": "step peak"}
-_STATUS_COLOURS = {MEASURED: "#2a9d8f", NOT_MEASURABLE: "#c9c9c9", "": "#e9c46a"}
-_NOT_MEASURED_COLOUR = "#f1e3b5"
+_STATUS_COLOURS = {MEASURED: "#2a9d8f", NOT_MEASURABLE: "#c9c9c9", "": "#dfe7ef"}
+_NOT_MEASURED_COLOUR = "#f1e3b5"  # pale sand
 
 
 def memory_of(m: RecipeMeasurement, measure: str) -> int:
@@ -59,21 +60,28 @@ def taxonomy_figure(measurements: Sequence[RecipeMeasurement], *, measure: str =
         labels.append(label)
         hovers.append(hover)
         colours.append(colour)
+    # The root is left out so the three top categories form the inner ring and the leaves get more room;
+    # clicking a category zooms into it.
+    keep = [i for i, n in enumerate(TAXONOMY) if n.parent]
     fig = go.Figure(go.Sunburst(
-        ids=[n.node_id for n in TAXONOMY], parents=[n.parent for n in TAXONOMY], labels=labels,
-        hovertext=hovers, hoverinfo="text", marker=dict(colors=colours, line=dict(color="white", width=1)),
-        insidetextorientation="radial", maxdepth=4))
-    fig.update_layout(title="The survey's taxonomy (green: measured here · grey: needs hardware this machine "
-                            "lacks · sand: not measured in this tab)", title_font_size=13,
-                      margin=dict(l=0, r=0, t=40, b=0), height=560)
+        ids=[TAXONOMY[i].node_id for i in keep], labels=[labels[i] for i in keep],
+        parents=[TAXONOMY[i].parent if TAXONOMY[i].parent != "root" else "" for i in keep],
+        hovertext=[hovers[i] for i in keep], hoverinfo="text",
+        marker=dict(colors=[colours[i] for i in keep], line=dict(color="white", width=1)),
+        insidetextorientation="horizontal", textfont=dict(size=11)))
+    fig.update_layout(title="The survey's taxonomy: <span style='color:#2a9d8f'>■</span> measured here · "
+                            "<span style='color:#9a9a9a'>■</span> needs hardware this machine lacks · "
+                            "<span style='color:#d9c27a'>■</span> not measured in this tab (click to zoom)",
+                      title_font_size=13, margin=dict(l=0, r=0, t=40, b=0), height=680)
     return fig
 
 
 def cost_bars_figure(measurements: Sequence[RecipeMeasurement], *, measure: str = "peak") -> go.Figure:
     """Grouped bars: time per step and memory of every recipe relative to the fp32 baseline (dashed line = 1)."""
     baseline = measurements[0]
-    names = [m.recipe.label for m in measurements]
+    names = ["<br>".join(textwrap.wrap(m.recipe.label, 14)) for m in measurements]
     pairs = [ratios(m, baseline, measure) for m in measurements]
+    top = max([1.0] + [v for p in pairs for v in p if v == v])  # v == v drops NaN
     fig = go.Figure()
     fig.add_bar(name="time per step", x=names, y=[p[0] for p in pairs], marker_color="#457b9d",
                 text=[f"×{p[0]:.2f}" for p in pairs], textposition="outside",
@@ -87,8 +95,9 @@ def cost_bars_figure(measurements: Sequence[RecipeMeasurement], *, measure: str 
     fig.update_layout(barmode="group", title=f"Relative to the fp32 baseline ({baseline.seconds_per_step * 1000:.0f}"
                                              f" ms/step, {memory_of(baseline, measure) / MB:.1f} MB "
                                              f"{MEMORY_MEASURES[measure]})",
-                      title_font_size=13, yaxis_title="× baseline (lower is cheaper)", height=420,
-                      margin=dict(l=50, r=10, t=50, b=120), legend=dict(orientation="h", y=1.08))
+                      title_font_size=13, yaxis_title="× baseline (lower is cheaper)", height=460,
+                      yaxis_range=[0, top * 1.18], xaxis_tickangle=0, margin=dict(l=50, r=10, t=80, b=90),
+                      legend=dict(orientation="h", y=1.12, x=0))
     return fig
 
 
