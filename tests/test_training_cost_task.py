@@ -1,0 +1,88 @@
+"""Training-cost task: planning, refusal before running, the memory prediction, the taxonomy and the data."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+import lib.tasks.training_cost as task
+from lib.errors import UserInputError
+from lib.internals.training_cost import build_model, count_params, initial_state, measure_memory
+from lib.internals.training_cost_data import clip_batch, label_for_video, toy_batch
+from lib.internals.training_cost_figures import taxonomy_figure
+from lib.internals.training_cost_predict import check_fits, parameter_counts, predict_memory
+from lib.internals.training_cost_recipe import TECHNIQUES, TrainingRecipe, recipe_for
+from lib.internals.training_cost_taxonomy import MEASURED, NOT_MEASURABLE, TAXONOMY, measured_leaves
+from lib.models.small_video_transformer import SmallVideoTransformerConfig
+
+CONFIG = SmallVideoTransformerConfig(num_frames=4, image_size=32, dim=64, heads=2, depth=2)
+TINY = dict(batch_size=2, num_frames=4, image_size=32, dim=64, depth=2, heads=2, steps=2)
+
+
+@pytest.mark.parametrize("keys", [(), ("bf16",), ("checkpointing",), ("freeze",), ("lora",), ("token_drop",),
+                                  ("grad_accum",), ("fused_attention",), ("bf16", "checkpointing", "token_drop")])
+def test_prediction_is_close_to_the_measured_peak(keys):
+    recipe = recipe_for(keys)
+    state = initial_state(CONFIG)
+    video, labels = torch.rand(2, 3, 4, 32, 32), torch.tensor([1, 2])
+    measured = measure_memory(CONFIG, recipe, video, labels, state).peak_bytes
+    assert 0.8 <= predict_memory(CONFIG, recipe, 2).total / measured <= 1.3
+    model = build_model(CONFIG, recipe, state)
+    trainable, total = count_params(model)
+    assert parameter_counts(CONFIG, recipe) == (total, trainable)
+
+
+def test_over_budget_is_refused_before_anything_runs(monkeypatch):
+    def must_not_run(*_args, **_kwargs):
+        raise AssertionError("a step ran although the plan was over budget")
+    monkeypatch.setattr(task, "time_interleaved", must_not_run)
+    monkeypatch.setattr(task, "prepare_batch", must_not_run)
+    with pytest.raises(UserInputError, match="memory budget is 1 MB"):
+        next(task.iter_training_cost(None, techniques=("checkpointing",), budget_mb=1, **TINY))
+    prediction = check_fits(CONFIG, TrainingRecipe(), 2, budget_mb=100)
+    assert prediction.total < 100 * 2 ** 20
+
+
+def test_plan_has_baseline_each_technique_and_the_combination_once():
+    plan = task.plan_recipes(["bf16", "lora"], ["bf16", "checkpointing"])
+    assert [r.label for r in plan] == ["fp32 baseline", "bf16 autocast", "LoRA r4",
+                                       "bf16 autocast + activation checkpointing"]
+    assert len(task.plan_recipes(["bf16"], ["bf16"])) == 2  # a one-technique combination adds nothing
+    with pytest.raises(UserInputError):
+        next(task.iter_training_cost(None, techniques=("grad_accum",), micro_batches=4, **TINY))
+
+
+def test_stop_ends_the_run_and_says_so():
+    results = list(task.iter_training_cost(None, techniques=("bf16",), should_stop=lambda: True, **TINY))
+    assert results[-1].stopped and not results[-1].measurements
+    assert "stopped" in results[-1].summary()
+
+
+def test_taxonomy_links_every_technique_to_one_leaf_and_invents_no_numbers():
+    leaves = measured_leaves()
+    assert set(leaves) == set(TECHNIQUES)
+    ids = {n.node_id for n in TAXONOMY}
+    assert all(n.parent in ids for n in TAXONOMY if n.parent)
+    assert {n.node_id for n in TAXONOMY if n.status == NOT_MEASURABLE} >= {"fp8", "nvme_offload"}
+    assert all(n.reason for n in TAXONOMY if n.status and n.status != MEASURED)
+    result = task.run_training_cost(None, techniques=("checkpointing",), **TINY)
+    trace = taxonomy_figure(result.measurements).data[0]
+    by_id = dict(zip(trace.ids, trace.labels))
+    assert "×" in by_id["checkpointing"]  # measured here: shows its ratios
+    assert "×" not in by_id["lora"] and "×" not in by_id["fp8"]  # not run / not measurable: no numbers
+    hover = dict(zip(trace.ids, trace.hovertext))
+    assert hover["fp8"].startswith("not measurable here")
+
+
+def test_batches_from_the_toy_world_and_from_a_clip():
+    toy = toy_batch(3, 4, 32, seed=5)
+    assert toy.frames.shape == (3, 4, 32, 32, 3) and toy.frames.dtype == np.uint8
+    video, labels = toy.tensors()
+    assert video.shape == (3, 3, 4, 32, 32) and 0.0 <= float(video.min()) and float(video.max()) <= 1.0
+    assert labels.tolist() == toy.labels.tolist()
+    frames = np.random.default_rng(0).integers(0, 255, (4, 48, 80, 3), dtype=np.uint8)
+    views = clip_batch(frames, 3, 4, 32)
+    assert views.frames.shape == (4, 4, 32, 32, 3) and views.labels.tolist() == [3] * 4
+    assert not np.array_equal(views.frames[0], views.frames[1])  # augmented, not copies
+    assert label_for_video("somewhere/toy_rotate_cw.mp4") == (4, "the example's action")
+    assert label_for_video("upload.mp4")[0] == 0
