@@ -29,8 +29,8 @@ from lib.models.stpt import STPT  # noqa: E402
 OUT = {"local": "assets/models/stpt-tiny-toy", "global": "assets/models/stpt-global-tiny-toy"}
 
 
-def build(variant: str) -> STPT:
-    return STPT(local_stages=2 if variant == "local" else 0)
+def build(variant: str, motion: bool = True) -> STPT:
+    return STPT(local_stages=2 if variant == "local" else 0, motion_channels=motion)
 
 
 def load_or_render(cache: str | None, count: int, model: STPT, extra: int) -> list[DetectionClip]:
@@ -61,12 +61,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--held-out", type=int, default=48)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=None)
+    parser.add_argument("--rgb-only", action="store_true", help="no frame-difference channels")
     parser.add_argument("--cache", default=None, help="npz of rendered training videos, written once, then reused")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
     rng = np.random.default_rng(args.seed)
-    model = build(args.variant)
+    model = build(args.variant, motion=not args.rgb_only)
     extra = 16
     started = time.time()
     videos = load_or_render(args.cache, args.videos, model, extra)

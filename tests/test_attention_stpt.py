@@ -111,3 +111,15 @@ def test_bundled_weights_load_when_committed(name):
     model = STPT.from_pretrained(folder, strict=True)
     assert (model.local_stages > 0) == (name == "stpt-tiny-toy")
     assert sum(p.numel() for p in model.parameters()) * 4 < 5e6  # a few MB
+
+
+def test_motion_channels_feed_frame_differences():
+    torch.manual_seed(0)
+    model = STPT(num_frames=16, image_size=32, dims=[16, 16, 16], depths=[1, 1, 1], heads=[2, 2, 2],
+                 windows=[[4, 2, 2], [8, 2, 2]], pyramid_levels=2, motion_channels=True).eval()
+    assert model.embed.in_channels == 6
+    still = torch.randn(1, 1, 3, 32, 32).repeat(1, 16, 1, 1, 1)  # a still clip: every difference is zero
+    with torch.no_grad():
+        features = model.features(still)
+        model.embed.weight[:, 3:] = 0.0  # without the difference channels the still clip gives the same result
+        assert torch.allclose(model.features(still), features)

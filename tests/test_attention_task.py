@@ -132,3 +132,36 @@ def test_run_attention_refuses_missing_video_and_unavailable_hub_model(tmp_path)
 
 def test_ground_truth_and_segment_types():
     assert Segment(1, 2, 3).label == 3
+
+
+VIDEOMAE_BASE_VIEW = """
+import os, resource, sys
+os.environ["HF_HUB_OFFLINE"] = "1"
+sys.path.insert(0, {repo!r})
+import numpy as np, torch
+torch.set_num_threads(2)
+from transformers import VideoMAEConfig, VideoMAEForVideoClassification
+from lib.models.preprocess import PreprocessConfig
+from lib.tasks.attention import run_hub
+config = VideoMAEConfig(num_labels=400)  # ViT-B geometry: 16 x 224 x 224 -> 1568 tokens, 12 layers x 12 heads
+config._attn_implementation = "eager"
+model = VideoMAEForVideoClassification(config).eval()  # random weights: memory does not depend on them
+frames = np.random.default_rng(0).integers(0, 255, (16, 240, 320, 3), dtype=np.uint8)
+result = run_hub(frames, np.arange(16), 25.0, model, "videomae", name="videomae-base",
+                 preprocess=PreprocessConfig(size=224))
+print(len(result.main.layers), result.main.record_bytes, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
+"""
+
+
+@pytest.mark.slow
+def test_videomae_base_view_of_16_frames_stays_under_3_gb(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = str(Path(__file__).resolve().parents[1])
+    out = subprocess.run([sys.executable, "-c", VIDEOMAE_BASE_VIEW.format(repo=repo)], capture_output=True, text=True,
+                         check=True, cwd=repo)
+    layers, record_bytes, peak = (int(v) for v in out.stdout.split()[-3:])
+    assert layers == 12 and record_bytes == 12 * 12 * 1568 ** 2 * 2  # every layer, fp16
+    assert peak < 3 * 2**30, f"peak RSS {peak / 2**30:.2f} GB"

@@ -102,7 +102,7 @@ class STPT(BundledModel):
                  dims: list[int] = (32, 64, 96, 128), depths: list[int] = (1, 2, 2, 1),
                  heads: list[int] = (2, 2, 4, 4), windows: list[list[int]] = ((4, 4, 4), (8, 4, 4)),
                  local_stages: int = 2, num_classes: int = 9, pyramid_levels: int = 3, mlp_ratio: int = 2,
-                 frame_stride: int = 4) -> None:
+                 frame_stride: int = 4, motion_channels: bool = False) -> None:
         super().__init__()
         self.num_frames, self.image_size, self.num_classes = num_frames, image_size, num_classes
         self.tubelet = tuple(int(v) for v in tubelet)
@@ -111,7 +111,10 @@ class STPT(BundledModel):
         t, h, w = num_frames // self.tubelet[0], image_size // self.tubelet[1], image_size // self.tubelet[2]
         if len(dims) != len(depths) or len(dims) != len(heads) or h != w or h % 2 ** (len(dims) - 1):
             raise ValueError("dims, depths and heads need one entry per stage; the grid must halve cleanly")
-        self.embed = nn.Conv3d(3, dims[0], kernel_size=self.tubelet, stride=self.tubelet)
+        # motion_channels: the tubelet embedding also sees each frame minus the previous one (a cheap motion cue
+        # for tiny models trained briefly; STPT itself reads RGB only).
+        self.motion_channels = motion_channels
+        self.embed = nn.Conv3d(6 if motion_channels else 3, dims[0], kernel_size=self.tubelet, stride=self.tubelet)
         self.pos = nn.Parameter(torch.zeros(1, t, h, w, dims[0]))
         nn.init.trunc_normal_(self.pos, std=0.02)
         self.geometry: list[LayerGeometry] = []
@@ -139,7 +142,11 @@ class STPT(BundledModel):
 
     def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """(B, T, 3, S, S) -> (B, C_top, T') per-time-step features of the last stage."""
-        x = self.embed(pixel_values.transpose(1, 2))                  # (B, C, T', H', W')
+        video = pixel_values.transpose(1, 2)                           # (B, 3, T, S, S)
+        if self.motion_channels:
+            change = torch.diff(video, dim=2, prepend=video[:, :, :1])  # (B, 3, T, S, S), 0 at the first frame
+            video = torch.cat([video, change], dim=1)
+        x = self.embed(video)                                          # (B, C, T', H', W')
         x = rearrange(x, "b c t h w -> b t h w c") + self.pos
         for s, stage in enumerate(self.stages):
             x = stage(x)

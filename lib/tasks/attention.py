@@ -159,7 +159,7 @@ def run_hub(frames: np.ndarray, source_frames: np.ndarray, fps: float, model: to
 
 
 def run_attention(path: str | Path | None, *, model: str = STPT_MODEL, compare: bool = True,
-                  layers: Sequence[int] | None = None, max_windows: int = 4,
+                  layers: Sequence[int] | None = None, max_windows: int = 6,
                   max_record_bytes: int = MAX_RECORD_BYTES) -> AttentionResult:
     """Analyse the video at `path` with one of MODEL_CHOICES (see the module docstring).
 

@@ -14,7 +14,7 @@ from lib.internals.attention_maps import LayerAttention
 from lib.internals.attention_windows import window_of_cell
 from lib.tasks.attention import AttentionResult
 from lib.tasks.attention_record import ModelView
-from lib.viz import draw_boxes, hex_colour, overlay_heatmap, put_label, tile
+from lib.viz import colourise, draw_boxes, hex_colour, put_label, resize_map, tile
 
 QUERY_COLOUR = (0, 255, 255)
 WINDOW_COLOUR = (255, 255, 255)
@@ -56,6 +56,17 @@ def _display_box(result: AttentionResult, layer: LayerAttention, t0: int, t1: in
     return (round(h0 * fy * scale), round(h1 * fy * scale), round(w0 * fx * scale), round(w1 * fx * scale))
 
 
+def _blend(frame: np.ndarray, heat: np.ndarray, vmax: float) -> np.ndarray:
+    """Colour-mapped heat over the frame, more opaque where attention is higher, so the frame stays
+    readable where a token gets none (e.g. outside its local window)."""
+    h, w = frame.shape[:2]
+    heat = resize_map(np.asarray(heat, np.float32), h, w, nearest=True)
+    level = np.clip(heat / vmax, 0.0, 1.0)[..., None] if vmax > 0 else np.zeros((h, w, 1), np.float32)
+    colour = colourise(heat, vmin=0.0, vmax=vmax).astype(np.float32)
+    alpha = 0.15 + 0.7 * np.sqrt(level)
+    return np.clip((1 - alpha) * frame.astype(np.float32) + alpha * colour + 0.5, 0, 255).astype(np.uint8)
+
+
 def _shown_frames(total: int, count: int, must: int) -> list[int]:
     picks = sorted(set(np.linspace(0, total - 1, max(1, count)).round().astype(int).tolist()) | {must})
     while len(picks) > count and len(picks) > 1:  # drop the one nearest to `must` but not `must` itself
@@ -73,7 +84,7 @@ def _panels(result: AttentionResult, layer: LayerAttention, volume: np.ndarray, 
     panels = []
     for f in frames:
         t = min(f // ft, volume.shape[0] - 1)
-        image = overlay_heatmap(result.frames[f], volume[t], alpha=0.6, vmin=0.0, vmax=vmax, nearest=True)
+        image = _blend(result.frames[f], volume[t], vmax)
         if window and window[0] <= t < window[1]:
             image = draw_boxes(image, [_display_box(result, layer, *window)], colours=[WINDOW_COLOUR])
         if f == query_frame and query_cell is not None:
@@ -141,8 +152,8 @@ def render_compare(result: AttentionResult, *, layer: int, head: int | None, fra
 
 def plot_layer_stats(result: AttentionResult) -> go.Figure:
     """Per recorded layer: mean spatial and temporal attention distance and head entropy, one line per model."""
-    fig = make_subplots(rows=1, cols=3, subplot_titles=("spatial distance (frame sides)", "temporal distance (frames)",
-                                                        "entropy (nats)"))
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("distance in space (frame sides)",
+                                                        "in time (frames)", "entropy (nats)"))
     for k, view in enumerate(result.views):
         xs = list(range(len(view.layers)))
         hover = [layer_label(view, i) for i in xs]
