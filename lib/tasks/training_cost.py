@@ -177,4 +177,25 @@ def technique_choices() -> list[tuple[str, str]]:
 
 __all__ = ["DATA_SOURCES", "DEFAULT_TECHNIQUES", "MEMORY_MEASURES", "TABLE_HEADERS", "TrainingCostResult",
            "iter_training_cost", "memory_of", "plan_recipes", "prepare_batch", "render_training_cost",
-           "run_training_cost", "technique_choices"]
+           "run_training_cost", "technique_choices", "training_cost_explorer"]
+
+
+def training_cost_explorer(result: TrainingCostResult):
+    """Notebook widget: a memory-measure picker re-drawing the bars and the taxonomy from `result` (no re-run)."""
+    import ipywidgets as widgets
+    from IPython.display import display
+
+    picker = widgets.ToggleButtons(options=[(label, key) for key, label in MEMORY_MEASURES.items()], value="peak",
+                                   description="memory")
+    output = widgets.Output()
+
+    def draw(change: dict | None = None) -> None:
+        taxonomy, bars, _, _, _ = render_training_cost(result, measure=picker.value)
+        output.clear_output(wait=True)
+        with output:
+            display(bars)
+            display(taxonomy)
+
+    picker.observe(draw, names="value")
+    draw()
+    return widgets.VBox([picker, output])
