@@ -19,8 +19,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.hooks import count_model_flops  # noqa: E402
-from lib.internals.tubes_data import action_clips, held_out_seeds, resize_clips  # noqa: E402
+from lib.internals.tubes_data import CAMERA_MOTION, action_clips, cache_name, held_out_seeds, resize_clips  # noqa: E402
 from lib.models import get_spec, load_from  # noqa: E402
+from lib.models.tubevit import normalise_batch  # noqa: E402
 
 MODELS = ("tubevit-tiny-toy", "vivit-dense-tiny-toy")
 
@@ -29,7 +30,7 @@ MODELS = ("tubevit-tiny-toy", "vivit-dense-tiny-toy")
 def accuracy(model, clips: torch.Tensor, labels: torch.Tensor, batch: int = 50) -> float:
     correct = 0
     for i in range(0, len(labels), batch):
-        video = clips[i:i + batch].float().div_(127.5).sub_(1.0)
+        video = normalise_batch(clips[i:i + batch], model)
         correct += int((model(video).argmax(-1) == labels[i:i + batch]).sum())
     return correct / len(labels)
 
@@ -59,10 +60,10 @@ def main(argv: list[str] | None = None) -> None:
     models = {name: load_from(get_spec(name), device="cpu") for name in MODELS}
     shape = models[MODELS[0]].input_shape
     assert all(m.input_shape == shape for m in models.values()), "both models must read the same clip shape"
-    data = action_clips(held_out_seeds(args.clips), num_frames=shape[0], size=64,
-                        cache=Path(args.cache_dir) / f"held_out_{args.clips}.npz")
+    data = action_clips(held_out_seeds(args.clips), num_frames=shape[0], size=64, camera_motion=CAMERA_MOTION,
+                        cache=Path(args.cache_dir) / cache_name("held_out", args.clips))
     clips, labels = resize_clips(data.frames, shape[1]), torch.from_numpy(data.labels)
-    one = clips[:1].float().div(127.5).sub(1.0)
+    one = normalise_batch(clips[:1], models[MODELS[0]])
     stats = {}
     for name, model in models.items():
         stats[name] = dict(acc=accuracy(model, clips, labels), tokens=model.layout(shape).num_tokens,
@@ -73,7 +74,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name:22s} top-1 {s['acc']:.3f}  tokens {s['tokens']:4d}  forward {s['gflops']:.4f} GFLOPs  "
               f"latency {seconds[name] * 1000:.1f} ms")
     sparse, dense = stats[MODELS[0]], stats[MODELS[1]]
-    print(f"held-out clips: {len(labels)} (seeds {int(data.seeds[0])}..{int(data.seeds[-1])}), input {shape}")
+    print(f"held-out clips: {len(labels)} (seeds {int(data.seeds[0])}..{int(data.seeds[-1])}, camera motion "
+          f"{CAMERA_MOTION}), input {shape}")
     print(f"dense / tubevit: tokens {dense['tokens'] / sparse['tokens']:.1f}x, GFLOPs "
           f"{dense['gflops'] / sparse['gflops']:.1f}x, latency {seconds[MODELS[1]] / seconds[MODELS[0]]:.1f}x")
     print(json.dumps({"tubevit_acc": round(sparse["acc"], 4), "dense_acc": round(dense["acc"], 4),

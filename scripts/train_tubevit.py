@@ -23,9 +23,10 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.internals.tubes import PAPER_TUBES, dense_tubelets, scale_tubes  # noqa: E402
-from lib.internals.tubes_data import action_clips, held_out_seeds, resize_clips, train_seeds  # noqa: E402
+from lib.internals.tubes_data import (CAMERA_MOTION, action_clips, cache_name, held_out_seeds, resize_clips,  # noqa: E402
+                                      train_seeds)
 from lib.models.bundled import save_bundled  # noqa: E402
-from lib.models.tubevit import TubeViT  # noqa: E402
+from lib.models.tubevit import TubeViT, normalise_batch  # noqa: E402
 from lib.toyworld import ACTION_NAMES  # noqa: E402
 
 INPUT_SHAPE = (32, 48, 48)
@@ -51,15 +52,16 @@ def _label_map(swaps: dict[str, str]) -> torch.Tensor:
 FLIP_LABELS, REVERSE_LABELS = _label_map(_SWAPS_FLIP), _label_map(_SWAPS_REVERSE)
 
 
-def build_model(kind: str) -> TubeViT:
+def build_model(kind: str, clips: torch.Tensor) -> TubeViT:
+    """A fresh model; inputs are standardised with the training clips' per-channel mean and std, so that the
+    small frame-to-frame changes that tell the motions apart are not drowned (pixel std is ~0.3 in [-1, 1])."""
     tubes = MODELS[kind][1]
+    sample = clips[:256].float().div(255.0)
+    mean = sample.mean(dim=(0, 2, 3, 4)).tolist()
+    std = sample.std(dim=(0, 2, 3, 4)).tolist()
     return TubeViT([t.as_list() for t in tubes], list(INPUT_SHAPE), num_classes=len(ACTION_NAMES),
-                   class_names=list(ACTION_NAMES), **ARCH)
-
-
-def to_float(batch: torch.Tensor) -> torch.Tensor:
-    """(B, 3, T, H, W) uint8 -> float in [-1, 1], as lib.models.tubevit.video_input produces."""
-    return batch.float().div_(127.5).sub_(1.0)
+                   class_names=list(ACTION_NAMES), pixel_mean=[round(m, 4) for m in mean],
+                   pixel_std=[round(s, 4) for s in std], **ARCH)
 
 
 def augment(video: torch.Tensor, labels: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -79,14 +81,14 @@ def evaluate(model: TubeViT, clips: torch.Tensor, labels: torch.Tensor, batch: i
     model.eval()
     correct = 0
     for i in range(0, len(labels), batch):
-        correct += int((model(to_float(clips[i:i + batch])).argmax(-1) == labels[i:i + batch]).sum())
+        correct += int((model(normalise_batch(clips[i:i + batch], model)).argmax(-1) == labels[i:i + batch]).sum())
     return correct / len(labels)
 
 
 def train(kind: str, clips: torch.Tensor, labels: torch.Tensor, *, epochs: int, batch: int, lr: float,
           seed: int, log_every: int = 20) -> TubeViT:
     torch.manual_seed(seed)
-    model = build_model(kind)
+    model = build_model(kind, clips)
     model.set_fast_attention(True)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.05)
     steps = epochs * math.ceil(len(labels) / batch)
@@ -100,7 +102,7 @@ def train(kind: str, clips: torch.Tensor, labels: torch.Tensor, *, epochs: int, 
         order = torch.randperm(len(labels), generator=generator)
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
-            video, target = augment(to_float(clips[idx]), labels[idx], generator)
+            video, target = augment(normalise_batch(clips[idx], model), labels[idx], generator)
             loss = F.cross_entropy(model(video), target, label_smoothing=0.1)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
@@ -120,20 +122,23 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", choices=["tubevit", "dense"], required=True)
     parser.add_argument("--train-clips", type=int, default=3000)
     parser.add_argument("--held-out-clips", type=int, default=400)
-    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--camera-motion", action=argparse.BooleanOptionalAction, default=CAMERA_MOTION,
+                        help="render clips with camera motion (labels are then relative to the background)")
     parser.add_argument("--cache-dir", default="/tmp/tubes_data", help="where rendered clips are cached (.npz)")
     parser.add_argument("--out", default=None, help="output folder (default: the bundled model's folder)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     cache = Path(args.cache_dir)
     train_set = action_clips(train_seeds(args.train_clips), num_frames=INPUT_SHAPE[0], size=SOURCE_SIZE,
-                             cache=cache / f"train_{args.train_clips}.npz")
+                             camera_motion=args.camera_motion, cache=cache / cache_name("train", args.train_clips, args.camera_motion))
     held_set = action_clips(held_out_seeds(args.held_out_clips), num_frames=INPUT_SHAPE[0], size=SOURCE_SIZE,
-                            cache=cache / f"held_out_{args.held_out_clips}.npz")
+                            camera_motion=args.camera_motion,
+                            cache=cache / cache_name("held_out", args.held_out_clips, args.camera_motion))
     train_x, held_x = resize_clips(train_set.frames, INPUT_SHAPE[1]), resize_clips(held_set.frames, INPUT_SHAPE[1])
     train_y, held_y = torch.from_numpy(train_set.labels), torch.from_numpy(held_set.labels)
     start = time.time()

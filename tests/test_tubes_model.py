@@ -119,3 +119,14 @@ def test_inflation_from_a_tiny_vit_saved_and_loaded(tmp_path):
         assert torch.allclose(model.norm(x), vit(image).last_hidden_state, atol=1e-4)
     shared = tubevit_from_vit(vit, interpolated_kernels=True)
     assert shared.tokenizer.kernel(1).shape[2:] == (16, 4, 4)
+
+
+def test_training_normalisation_matches_video_input():
+    import numpy as np
+
+    from lib.models.tubevit import normalise_batch
+
+    model = tiny(pixel_mean=[0.2, 0.3, 0.4], pixel_std=[0.1, 0.2, 0.3])
+    frames = np.random.default_rng(1).integers(0, 256, SHAPE + (3,), dtype=np.uint8)  # already the model's size
+    batch = torch.from_numpy(frames).permute(3, 0, 1, 2).unsqueeze(0)  # (1, 3, T, H, W) uint8
+    assert torch.allclose(video_input(frames, model), normalise_batch(batch, model), atol=1e-5)

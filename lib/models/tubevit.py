@@ -121,7 +121,8 @@ class TubeViTOutput:
 
 
 class TubeViT(BundledModel):
-    """Sparse-tube video transformer. Input (B, 3, T, H, W) or an image (B, 3, H, W), values ~[-1, 1].
+    """Sparse-tube video transformer. Input (B, 3, T, H, W) or an image (B, 3, H, W), normalised with
+    pixel_mean / pixel_std (default 0.5, 0.5: values in [-1, 1]); `video_input(frames, model)` prepares clips.
 
     tubes: [[kernel], [stride], [offset]] per tube, (t, h, w) order (see lib.internals.tubes).
     input_shape: the (T, H, W) the model was trained on (video_input resizes clips to it).
@@ -130,8 +131,12 @@ class TubeViT(BundledModel):
     def __init__(self, tubes: list, input_shape: list[int], dim: int = 48, depth: int = 4, heads: int = 4,
                  mlp_dim: int = 96, num_classes: int = 10, class_names: list[str] | None = None,
                  interpolated_kernels: bool = False, base_kernel: list[int] | None = None,
-                 layer_norm_eps: float = 1e-6, in_channels: int = 3) -> None:
+                 layer_norm_eps: float = 1e-6, in_channels: int = 3, pixel_mean: list[float] | None = None,
+                 pixel_std: list[float] | None = None) -> None:
         super().__init__()
+        # how video_input normalises frames for this model (values in [0, 1] -> (x - mean) / std)
+        self.pixel_mean = tuple(pixel_mean or (0.5,) * in_channels)
+        self.pixel_std = tuple(pixel_std or (0.5,) * in_channels)
         self.tube_specs = tubes_from_lists(tubes)
         self.input_shape = tuple(int(v) for v in input_shape)
         self.dim = dim
@@ -192,13 +197,25 @@ class TubeViT(BundledModel):
             return [self.tokenizer.kernel(i).detach().float().cpu().numpy() for i in range(len(self.tube_specs))]
 
 
-def video_input(frames: np.ndarray, input_shape: Sequence[int]) -> torch.Tensor:
-    """(T', H', W', 3) uint8 frames -> (1, 3, T, H, W) float in [-1, 1]: T frames picked uniformly
-    (repeating frames when the clip is shorter), each scaled to cover (H, W) and centre-cropped."""
+def video_input(frames: np.ndarray, model_or_shape: "TubeViT | Sequence[int]") -> torch.Tensor:
+    """(T', H', W', 3) uint8 frames -> (1, 3, T, H, W) float for `model` (or a (T, H, W) shape with the default
+    [-1, 1] normalisation): T frames picked uniformly (repeating frames when the clip is shorter), each scaled to
+    cover (H, W) and centre-cropped, then normalised with the model's pixel_mean / pixel_std."""
     from lib.models.preprocess import video_to_tensor
 
-    t, h, w = (int(v) for v in input_shape)
+    if isinstance(model_or_shape, TubeViT):
+        shape, mean, std = model_or_shape.input_shape, model_or_shape.pixel_mean, model_or_shape.pixel_std
+    else:
+        shape, mean, std = tuple(model_or_shape), (0.5, 0.5, 0.5), (0.5, 0.5, 0.5)
+    t, h, w = (int(v) for v in shape)
     frames = np.asarray(frames)
     picks = np.floor((np.arange(t) + 0.5) * len(frames) / t).astype(int)
-    video = video_to_tensor(frames[picks], size=(h, w), mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))  # (T, 3, H, W)
+    video = video_to_tensor(frames[picks], size=(h, w), mean=mean, std=std)  # (T, 3, H, W)
     return video.permute(1, 0, 2, 3).unsqueeze(0).contiguous()
+
+
+def normalise_batch(batch: torch.Tensor, model: TubeViT) -> torch.Tensor:
+    """(B, 3, T, H, W) uint8 clips already at the model's size -> float input, normalised as video_input does."""
+    mean = torch.tensor(model.pixel_mean).view(1, -1, 1, 1, 1)
+    std = torch.tensor(model.pixel_std).view(1, -1, 1, 1, 1)
+    return (batch.float() / 255.0 - mean) / std

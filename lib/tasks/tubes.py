@@ -123,7 +123,7 @@ def run_tubes(video: str | np.ndarray, *, model_name: str = DEFAULT_MODEL, tubes
     t, h, w = model.input_shape
     crop = _centre_crop(frames.shape[1], frames.shape[2], w / h)
     with torch.no_grad():
-        out = model.forward_features(video_input(frames, model.input_shape).to(next(model.parameters()).device))
+        out = model.forward_features(video_input(frames, model).to(next(model.parameters()).device))
     picks = np.floor((np.arange(t) + 0.5) * len(frames) / t).astype(int)  # as video_input picks frames
     return TubesResult(frames=frames, layout=layout, costs=costs, encoder=encoder, position=position,
                        model_name=model_name, class_names=tuple(model.class_names),
