@@ -130,3 +130,15 @@ def test_training_normalisation_matches_video_input():
     frames = np.random.default_rng(1).integers(0, 256, SHAPE + (3,), dtype=np.uint8)  # already the model's size
     batch = torch.from_numpy(frames).permute(3, 0, 1, 2).unsqueeze(0)  # (1, 3, T, H, W) uint8
     assert torch.allclose(video_input(frames, model), normalise_batch(batch, model), atol=1e-5)
+
+
+def test_inflation_accepts_the_image_classifier_the_registry_loads():
+    transformers = pytest.importorskip("transformers")
+    from lib.models.tubevit_hub import tubevit_from_vit
+
+    config = transformers.ViTConfig(image_size=32, patch_size=16, hidden_size=24, num_hidden_layers=1,
+                                    num_attention_heads=2, intermediate_size=48, num_labels=3)
+    classifier = transformers.ViTForImageClassification(config).eval()
+    model = tubevit_from_vit(classifier, input_shape=(32, 64, 64))
+    assert torch.allclose(model.blocks[0].fc1.weight, classifier.vit.layers[0].mlp.fc1.weight)
+    assert model(torch.randn(1, 3, 32, 64, 64)).shape == (1, 400)
