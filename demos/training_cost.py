@@ -4,8 +4,9 @@ from __future__ import annotations
 import gradio as gr
 
 from demos.common import friendly_errors
-from lib.tasks.training_cost import (DATA_SOURCES, DEFAULT_TECHNIQUES, MEMORY_MEASURES, TABLE_HEADERS,
-                                     iter_training_cost, render_training_cost, technique_choices)
+from lib.tasks.training_cost import (DATA_SOURCES, DEFAULT_TECHNIQUES, MEMORY_MEASURES, PARALLEL_HEADERS,
+                                     TABLE_HEADERS, iter_training_cost, parallel_table, render_training_cost,
+                                     run_data_parallel, technique_choices)
 
 INTRO = """### Training cost: the survey's techniques, measured on one training step
 *A Survey on Efficient Training of Transformers* (Zhuang et al., IJCAI 2023) sorts the tricks into computation
@@ -21,7 +22,7 @@ MEASURE_CHOICES = [(f"{label}", key) for key, label in MEMORY_MEASURES.items()]
 
 @friendly_errors
 def measure_training_cost(video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
-                          num_frames, image_size, width, depth, steps, budget_mb, measure,
+                          num_frames, image_size, width, depth, steps, budget_mb, measure, parallel=(),
                           progress=gr.Progress()):
     """Handler (generator): settings -> (cached result, taxonomy, bars, losses, table, summary) as it measures."""
     width = int(width)
@@ -32,22 +33,36 @@ def measure_training_cost(video, data, techniques, combination, keep_ratio, micr
             batch_size=int(batch_size), num_frames=int(num_frames), image_size=int(image_size), dim=width,
             depth=int(depth), heads=max(1, width // 32), steps=rounds, budget_mb=float(budget_mb)):
         progress(result.fraction, desc=result.progress)
-        taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure)
+        taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure,
+                                                                      parallel=parallel or ())
         yield result, taxonomy, bars, losses, table, summary
 
 
-def rerender(result, measure):
-    """Handler: switch the memory measure from the cached result; never re-runs a step."""
-    if result is None:
+def rerender(result, measure, parallel):
+    """Handler: switch the memory measure from the cached results; never re-runs a step."""
+    if result is None and not parallel:
         return gr.skip(), gr.skip()
-    taxonomy, bars, _, _, _ = render_training_cost(result, measure=measure)
-    return taxonomy, bars
+    taxonomy, bars, _, _, _ = render_training_cost(result, measure=measure, parallel=parallel or ())
+    return taxonomy, (bars if bars is not None else gr.skip())
+
+
+@friendly_errors
+def measure_parallel(video, data, batch_size, num_frames, image_size, width, depth, result, measure,
+                     progress=gr.Progress()):
+    """Handler: 2-process data parallel vs ZeRO-1 -> (cached runs, table, taxonomy with the leaf annotated)."""
+    progress(0.1, desc="starting 2 gloo processes for plain data parallelism, then for ZeRO-1 ...")
+    width = int(width)
+    parallel = run_data_parallel(video, data=data, batch_size=int(batch_size), num_frames=int(num_frames),
+                                 image_size=int(image_size), dim=width, depth=int(depth), heads=max(1, width // 32))
+    taxonomy, _, _, _, _ = render_training_cost(result, measure=measure, parallel=parallel)
+    return parallel, parallel_table(parallel), taxonomy
 
 
 def build_tab(video: gr.Video) -> None:
     """Components and events of the tab; `video` is the app's shared chooser (a path or None)."""
     gr.Markdown(INTRO)
     cached = gr.State(None)
+    cached_parallel = gr.State(())
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=320):
             data = gr.Radio(list(DATA_SOURCES), value=DATA_SOURCES[0], label="Data",
@@ -80,9 +95,21 @@ def build_tab(video: gr.Video) -> None:
             losses = gr.Plot(label="Loss curves", elem_id="training-cost-losses")
             table = gr.Dataframe(headers=TABLE_HEADERS, label="Measurements", interactive=False,
                                  elem_id="training-cost-table")
+            with gr.Accordion("Data parallel and ZeRO (2 processes on this machine)", open=False):
+                gr.Markdown("Two gloo processes each train a full replica on half the batch; gradients are "
+                            "averaged. With ZeRO-1 each process keeps AdamW's state for only its shard of the "
+                            "parameters. Both processes share this machine's cores, so this shows memory per "
+                            "process, not a speed-up. Uses the model and batch settings on the left.")
+                parallel_run = gr.Button("Measure data parallel vs ZeRO-1", elem_id="training-cost-parallel-run")
+                parallel_view = gr.Dataframe(headers=PARALLEL_HEADERS, label="Per process", interactive=False,
+                                             elem_id="training-cost-parallel")
     event = run.click(measure_training_cost,
                       inputs=[video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
-                              num_frames, image_size, width, depth, steps, budget_mb, measure],
+                              num_frames, image_size, width, depth, steps, budget_mb, measure, cached_parallel],
                       outputs=[cached, taxonomy, bars, losses, table, summary], api_name="training_cost")
-    stop.click(None, None, None, cancels=[event], api_visibility="private")
-    measure.change(rerender, inputs=[cached, measure], outputs=[taxonomy, bars], api_visibility="private")
+    parallel_event = parallel_run.click(
+        measure_parallel, inputs=[video, data, batch_size, num_frames, image_size, width, depth, cached, measure],
+        outputs=[cached_parallel, parallel_view, taxonomy], api_name="training_cost_parallel")
+    stop.click(None, None, None, cancels=[event, parallel_event], api_visibility="private")
+    measure.change(rerender, inputs=[cached, measure, cached_parallel], outputs=[taxonomy, bars],
+                   api_visibility="private")

@@ -37,14 +37,23 @@ def _single_technique(measurements: Sequence[RecipeMeasurement]) -> dict[str, Re
     return {m.recipe.keys[0]: m for m in measurements if len(m.recipe.keys) == 1}
 
 
-def taxonomy_figure(measurements: Sequence[RecipeMeasurement], *, measure: str = "peak") -> go.Figure:
-    """Sunburst of the survey's taxonomy; measured leaves show their time and memory relative to the baseline."""
+def taxonomy_figure(measurements: Sequence[RecipeMeasurement], *, measure: str = "peak",
+                    extra: dict[str, tuple[str, str]] | None = None) -> go.Figure:
+    """Sunburst of the survey's taxonomy; measured leaves show their time and memory relative to the baseline.
+
+    extra: node id -> (label line, hover text) for leaves measured outside the recipe comparison
+    (the data-parallel / ZeRO run); they are coloured as measured.
+    """
+    extra = extra or {}
     alone = _single_technique(measurements)
     baseline = next((m for m in measurements if not m.recipe.keys), None)
     labels, hovers, colours = [], [], []
     for node in TAXONOMY:
         label, colour = node.label, _STATUS_COLOURS.get(node.status, _NOT_MEASURED_COLOUR)
-        if node.status == MEASURED and node.technique in alone and baseline is not None:
+        if node.node_id in extra:
+            label += f"<br><b>{extra[node.node_id][0]}</b>"
+            hover, colour = extra[node.node_id][1], _STATUS_COLOURS[MEASURED]
+        elif node.status == MEASURED and node.technique in alone and baseline is not None:
             t, mem = ratios(alone[node.technique], baseline, measure)
             label += f"<br><b>time ×{t:.2f} · mem ×{mem:.2f}</b>"
             hover = (f"measured: {alone[node.technique].recipe.label}<br>time per step ×{t:.2f}, "

@@ -58,7 +58,7 @@ TAXONOMY: tuple[TaxonomyNode, ...] = (
     _n("memory", "Memory<br>efficiency", "root"),
     _n("parallelism", "Parallelism", "memory"),
     _n("data_parallel", "Data parallel /<br>ZeRO sharding", "parallelism", NOT_MEASURED,
-       reason="saves per-device memory only with several devices; this tab measures one process"),
+       reason="needs several processes: use 'Data parallel and ZeRO' below the taxonomy (2 gloo processes)"),
     _n("tensor_parallel", "Tensor<br>parallelism", "parallelism", NOT_MEASURABLE,
        reason="needs several accelerators joined by a fast interconnect"),
     _n("pipeline_parallel", "Pipeline<br>parallelism", "parallelism", NOT_MEASURABLE,

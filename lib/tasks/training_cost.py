@@ -20,6 +20,7 @@ from lib.internals.training_cost import RecipeMeasurement, initial_state, measur
 from lib.internals.training_cost_data import TrainingBatch, clip_batch, label_for_video, toy_batch
 from lib.internals.training_cost_figures import (MB, MEMORY_MEASURES, cost_bars_figure, loss_curves_figure,
                                                  memory_of, ratios, taxonomy_figure)
+from lib.internals.training_cost_parallel import ParallelMeasurement, measure_data_parallel
 from lib.internals.training_cost_predict import MemoryPrediction, check_fits
 from lib.internals.training_cost_recipe import TECHNIQUES, TrainingRecipe, recipe_for
 from lib.internals.training_cost_taxonomy import machine_description
@@ -158,26 +159,58 @@ def run_training_cost(video_path: str | None = None, **settings) -> TrainingCost
     return result
 
 
-def render_training_cost(result: TrainingCostResult, *, measure: str = "peak"
+def render_training_cost(result: TrainingCostResult | None, *, measure: str = "peak",
+                         parallel: tuple[ParallelMeasurement, ...] = ()
                          ) -> tuple[go.Figure, go.Figure | None, go.Figure | None, list[list], str]:
     """(taxonomy sunburst, cost bars, loss curves, table rows, summary markdown); bars and losses are None
-    until the baseline is measured. `measure` is one of MEMORY_MEASURES."""
+    until the baseline is measured. `measure` is one of MEMORY_MEASURES; `parallel` (from run_data_parallel)
+    annotates the data-parallel leaf of the taxonomy."""
     if measure not in MEMORY_MEASURES:
         raise UserInputError(f"Choose the memory measure from: {', '.join(MEMORY_MEASURES)}.")
-    measured = result.measurements
+    measured = result.measurements if result is not None else ()
     bars = cost_bars_figure(measured, measure=measure) if measured else None
     losses = loss_curves_figure(measured) if measured else None
-    return taxonomy_figure(measured, measure=measure), bars, losses, result.table(), result.summary()
+    extra = {}
+    modes = {p.mode: p for p in parallel}
+    if {"ddp", "zero1"} <= set(modes):
+        share = max(modes["zero1"].optimizer_state_bytes) / max(modes["ddp"].optimizer_state_bytes)
+        extra["data_parallel"] = (f"ZeRO-1: optimiser state ×{share:.2f}/process",
+                                  f"measured with {modes['ddp'].world_size} gloo processes: ZeRO-1 keeps "
+                                  f"×{share:.2f} of plain data parallelism's AdamW state per process")
+    table = result.table() if result is not None else []
+    summary = result.summary() if result is not None else ""
+    return taxonomy_figure(measured, measure=measure, extra=extra), bars, losses, table, summary
+
+
+PARALLEL_HEADERS = ["mode", "process", "parameters MB", "optimiser state MB", "peak MB", "replicas identical",
+                    "last loss (process 0)"]
+
+
+def run_data_parallel(video_path: str | None = None, *, data: str = "toy-world batch", batch_size: int = 4,
+                      num_frames: int = 8, image_size: int = 64, dim: int = 128, depth: int = 4, heads: int = 4,
+                      steps: int = 2, seed: int = 0) -> tuple[ParallelMeasurement, ...]:
+    """Plain data parallelism and ZeRO-1 with 2 gloo processes on this machine, each on half the batch."""
+    if batch_size < 2:
+        raise UserInputError("Data parallelism with 2 processes needs a batch of at least 2 clips.")
+    config = SmallVideoTransformerConfig(num_frames=num_frames, image_size=image_size, dim=dim, depth=depth,
+                                         heads=heads, num_classes=len(ACTION_NAMES))
+    batch = prepare_batch(video_path, data, batch_size=batch_size, num_frames=num_frames, image_size=image_size,
+                          seed=seed)
+    video, labels = batch.tensors()
+    return tuple(measure_data_parallel(config, video, labels, mode=mode, steps=steps) for mode in ("ddp", "zero1"))
+
+
+def parallel_table(parallel: tuple[ParallelMeasurement, ...]) -> list[list]:
+    """Rows of PARALLEL_HEADERS, one per mode and process."""
+    names = {"ddp": "data parallel", "zero1": "ZeRO-1 (optimiser sharded)"}
+    return [[names[p.mode], rank, round(p.parameter_bytes[rank] / MB, 2), round(p.optimizer_state_bytes[rank] / MB, 2),
+             round(p.peak_bytes[rank] / MB, 2), p.replicas_identical, round(p.losses[-1], 4)]
+            for p in parallel for rank in range(p.world_size)]
 
 
 def technique_choices() -> list[tuple[str, str]]:
     """(title, key) pairs for a checkbox group."""
     return [(t.title, t.key) for t in TECHNIQUES.values()]
-
-
-__all__ = ["DATA_SOURCES", "DEFAULT_TECHNIQUES", "MEMORY_MEASURES", "TABLE_HEADERS", "TrainingCostResult",
-           "iter_training_cost", "memory_of", "plan_recipes", "prepare_batch", "render_training_cost",
-           "run_training_cost", "technique_choices", "training_cost_explorer"]
 
 
 def training_cost_explorer(result: TrainingCostResult):
