@@ -26,12 +26,11 @@ def measure_training_cost(video, data, techniques, combination, keep_ratio, micr
                           progress=gr.Progress()):
     """Handler (generator): settings -> (cached result, taxonomy, bars, losses, table, summary) as it measures."""
     width = int(width)
-    rounds = int(steps)
     for result in iter_training_cost(
             video, data=data, techniques=tuple(techniques or ()), combination=tuple(combination or ()),
             keep_ratio=float(keep_ratio), micro_batches=int(micro_batches), lora_rank=int(lora_rank),
             batch_size=int(batch_size), num_frames=int(num_frames), image_size=int(image_size), dim=width,
-            depth=int(depth), heads=max(1, width // 32), steps=rounds, budget_mb=float(budget_mb)):
+            depth=int(depth), heads=max(1, width // 32), steps=int(steps), budget_mb=float(budget_mb)):
         progress(result.fraction, desc=result.progress)
         taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure,
                                                                       parallel=parallel or ())
@@ -88,10 +87,13 @@ def build_tab(video: gr.Video) -> None:
                 run = gr.Button("Measure", variant="primary", elem_id="training-cost-run")
                 stop = gr.Button("Stop", variant="stop", elem_id="training-cost-stop")
         with gr.Column(scale=2):
-            summary = gr.Markdown(elem_id="training-cost-summary")
+            summary = gr.Markdown("Press **Measure**: the fp32 baseline, each ticked technique and the combination "
+                                  "train in turns; figures appear as the memory of each recipe is measured.",
+                                  elem_id="training-cost-summary")
             measure = gr.Radio(MEASURE_CHOICES, value="peak", label="Memory shown in the bars and the taxonomy")
             bars = gr.Plot(label="Time and memory relative to the baseline", elem_id="training-cost-bars")
-            taxonomy = gr.Plot(label="Taxonomy (hover a leaf)", elem_id="training-cost-taxonomy")
+            taxonomy = gr.Plot(render_training_cost(None)[0], label="Taxonomy (hover a leaf)",
+                               elem_id="training-cost-taxonomy")
             losses = gr.Plot(label="Loss curves", elem_id="training-cost-losses")
             table = gr.Dataframe(headers=TABLE_HEADERS, label="Measurements", interactive=False,
                                  elem_id="training-cost-table")
