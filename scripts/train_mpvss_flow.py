@@ -77,9 +77,9 @@ def losses(model: MPVSSFlow, data: dict[str, torch.Tensor], pick: torch.Tensor) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=12)
-    parser.add_argument("--clips", type=int, default=120)
+    parser.add_argument("--clips", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--segmentor", default=SEGMENTOR)
     parser.add_argument("--out", default=OUT)

@@ -47,9 +47,9 @@ def evaluate(model: QuerySegmentor, seeds: list[int], frames_per_clip: int = 8) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=4000)
     parser.add_argument("--batch", type=int, default=8)
-    parser.add_argument("--crop", type=int, default=64)
+    parser.add_argument("--crop", type=int, default=96)
     parser.add_argument("--clips", type=int, default=400)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", default=OUT)

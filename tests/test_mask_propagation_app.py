@@ -1,0 +1,62 @@
+"""The mask-propagation tab as users and scripts reach it: the `propagate` API and the browser."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "toy_left.mp4"
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.mark.slow
+def test_propagate_api_returns_video_and_metrics(client):
+    from gradio_client import handle_file
+
+    outputs = client.predict(handle_file(str(EXAMPLE)), "query-segmentor-tiny-toy", "mpvss", 5,
+                             api_name="/propagate")
+    video = outputs[0]
+    path = video["video"] if isinstance(video, dict) else video
+    assert Path(path).suffix == ".mp4" and Path(path).stat().st_size > 1000
+    metrics = outputs[1]
+    assert metrics["k"] == 5 and metrics["flow"] == "mpvss" and metrics["reference"] == "ground truth"
+    assert 0.0 <= metrics["miou"] <= 1.0
+    assert metrics["gflops_per_frame"] < metrics["per_frame_segmentation_gflops"]
+    assert metrics["key_frames"] == list(range(0, metrics["frames"], 5))
+
+
+def test_propagate_api_explains_bad_settings(client):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Choose an example clip"):
+        client.predict(None, "query-segmentor-tiny-toy", "dis", 5, api_name="/propagate")
+    with pytest.raises(AppError, match="Nothing is painted"):
+        client.predict(handle_file(str(EXAMPLE)), "painted", "dis", 5, api_name="/propagate")
+
+
+@pytest.mark.slow
+def test_mask_propagation_tab_in_browser(app_url, browser_page, screenshot_dir):
+    page = browser_page
+    page.goto(app_url)
+    page.wait_for_selector("#example-gallery")
+    page.locator("#example-gallery .thumbnail-item").first.click()
+    page.wait_for_selector("#filmstrip img", state="visible")
+    page.get_by_role("tab", name="Mask propagation").click()
+    page.locator("#mp-run").click()
+    page.wait_for_selector("#mp-strip img", state="visible", timeout=180_000)
+    page.wait_for_selector("#mp-metrics", state="visible")
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(screenshot_dir / "mask_propagation_tab.png"), full_page=True)
+    page.locator("#mp-sweep").click()
+    page.wait_for_selector("#mp-cost .js-plotly-plot", state="visible", timeout=300_000)
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(screenshot_dir / "mask_propagation_sweep.png"), full_page=True)
+    assert page.locator("#mp-cost .js-plotly-plot").count() == 1
+    assert page.locator("#mp-drift .js-plotly-plot").count() == 1
