@@ -153,6 +153,30 @@ SPECS: tuple[ModelSpec, ...] = (
         description="ViT-B/16 on ImageNet-1k: 2-D patch kernels to inflate into 3-D tubes (TubeViT).",
         needs_attention=True,
     ),
+    ModelSpec(
+        name="query-segmentor-tiny-toy",
+        family="query-segmentor",
+        task="semantic-segmentation",
+        source="bundled",
+        location="assets/models/query-segmentor-tiny-toy",
+        model_class="lib.models.query_segmentor:QuerySegmentor",
+        num_frames=None,
+        image_size=None,
+        description="Tiny Mask2Former-style query segmentor (10 queries, 7 toy-world classes) "
+                    "(scripts/train_query_segmentor.py).",
+    ),
+    ModelSpec(
+        name="mpvss-flow-tiny-toy",
+        family="mpvss-flow",
+        task="motion",
+        source="bundled",
+        location="assets/models/mpvss-flow-tiny-toy",
+        model_class="lib.models.mpvss_flow:MPVSSFlow",
+        num_frames=2,
+        image_size=None,
+        description="MPVSS motion module: one flow per query of query-segmentor-tiny-toy "
+                    "(scripts/train_mpvss_flow.py).",
+    ),
 )
 
 
