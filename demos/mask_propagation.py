@@ -57,9 +57,10 @@ def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress()):
                                   painting=_painting(editor) if segmentor == PAINTED else None,
                                   ground_truth=clip.ground_truth, progress=lambda f, m: progress(f, desc=m))
     video_path = write_overlay_video(result, Path(tempfile.mkdtemp(prefix="mask-prop-")) / "overlay.mp4")
-    _, strip, flows = render_frame(result, 0)
-    slider = gr.Slider(minimum=0, maximum=len(result.frames) - 1, value=0, step=1, interactive=True)
-    return (str(video_path), result.metrics(), result, slider, strip, flows, frame_caption(result, 0),
+    start = min(result.k, len(result.frames)) - 1  # the last warped frame before the next key: most drift
+    _, strip, flows = render_frame(result, start)
+    slider = gr.Slider(minimum=0, maximum=len(result.frames) - 1, value=start, step=1, interactive=True)
+    return (str(video_path), result.metrics(), result, slider, strip, flows, frame_caption(result, start),
             drift_figure(result))
 
 

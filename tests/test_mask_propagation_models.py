@@ -66,6 +66,7 @@ def test_bundled_models_save_and_load(tiny, tmp_path):
             assert torch.equal(a, b)
 
 
+@pytest.mark.slow
 def test_hub_mask2former_as_key_frame_segmentor():
     from transformers import Mask2FormerConfig, Mask2FormerForUniversalSegmentation, SwinConfig
 
@@ -127,7 +128,7 @@ def test_exact_backward_flow_warps_the_key_frame_onto_the_current_one():
 def test_cost_sweep_is_built_from_counted_flops(tiny):
     seg_model, motion = tiny
     seg = KeyFrameSegmentor(seg_model, "bundled", ("a", "b", "c"))
-    frames = toy_clip(500_001).frames[:10, :64, :64]
+    frames = toy_clip(500_001).frames[:7, :64, :64]
     segs = seg.segment(frames)
     reference = np.stack([s.labels((64, 64)) for s in segs])
     methods = {"mpvss": FlowMethod("mpvss", motion), "none": FlowMethod("none")}
@@ -138,7 +139,7 @@ def test_cost_sweep_is_built_from_counted_flops(tiny):
     assert by[("per-frame", 1)].miou == pytest.approx(1.0)  # k=1 is the reference itself
     motion_flops = methods["mpvss"].flops(64, 64, segs[0])
     assert 0 < motion_flops < seg_flops
-    assert by[("mpvss", 5)].flops == 2 * seg_flops + 8 * motion_flops  # keys 0 and 5, 8 warped frames
+    assert by[("mpvss", 5)].flops == 2 * seg_flops + 5 * motion_flops  # keys 0 and 5, 5 warped frames
     assert by[("none", 5)].flops == 2 * seg_flops
     fig = cost_figure(CostSweep(tuple(points), "per-frame segmentation"))
     xs = sorted(x for trace in fig.data for x in trace.x)

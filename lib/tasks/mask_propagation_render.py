@@ -80,10 +80,11 @@ def render_strip(result, t: int) -> np.ndarray:
     flow = track.flow[t]
     scale = max(float(np.linalg.norm(track.flow, axis=-1).max()), 1.0)
     mag = float(np.linalg.norm(flow, axis=-1).mean())
-    panels = [put_label(_panel(render_overlay(result, t)), frame_caption(result, t).split(": ")[1]),
-              put_label(_panel(flow_to_rgb(flow, max_magnitude=scale)), f"backward flow, {mag:.1f} px"),
+    corner = "bottom-left"  # the top-left corner is under the app's image label
+    panels = [put_label(_panel(render_overlay(result, t)), frame_caption(result, t).split(": ")[1], corner=corner),
+              put_label(_panel(flow_to_rgb(flow, max_magnitude=scale)), f"backward flow, {mag:.1f} px", corner=corner),
               put_label(_panel(colourise(warp_error_map(result, t), cmap="inferno", vmin=0, vmax=64)),
-                        f"warp error {track.warp_error[t]:.1f}")]
+                        f"warp error {track.warp_error[t]:.1f}", corner=corner)]
     return tile(panels, cols=3)
 
 
@@ -92,15 +93,15 @@ def render_query_flows(result, t: int, max_panels: int = 12) -> np.ndarray:
     t = _check_t(result, t)
     track = result.track
     flows, classes = track.segment_flows[t], track.segment_classes[t]
-    wheel = put_label(colour_wheel(96), "legend")
+    wheel = put_label(colour_wheel(96), "legend", corner="bottom-left")
     if len(flows) == 0:
         blank = np.full((96, 96, 3), 255, np.uint8)
-        return tile([put_label(blank, "key frame: no flow"), wheel], cols=2)
+        return tile([put_label(blank, "key frame: no flow", corner="bottom-left"), wheel], cols=2)
     scale = max(float(np.linalg.norm(flows, axis=-1).max()), 1.0)
     panels = []
     for f, c in list(zip(flows, classes))[:max_panels]:
         name = "all masks (one flow)" if c < 0 else track.class_names[int(c)]
-        panels.append(put_label(_panel(flow_to_rgb(f, max_magnitude=scale), 96), name[:14]))
+        panels.append(put_label(_panel(flow_to_rgb(f, max_magnitude=scale), 96), name[:14], corner="bottom-left"))
     return tile(panels + [wheel], cols=min(len(panels) + 1, 7))
 
 
