@@ -115,9 +115,9 @@ def merge_wavg(matching: Matching, x: torch.Tensor, size: torch.Tensor | None = 
     """
     if size is None:
         size = torch.ones_like(x[..., :1])
-    total = matching.merge(x * size, mode="sum")
-    new_size = matching.merge(size, mode="sum")
-    return total / new_size, new_size
+    merged = matching.merge(torch.cat([x * size, size], dim=-1), mode="sum")  # one gather/scatter for both
+    new_size = merged[..., -1:]
+    return merged[..., :-1] / new_size, new_size
 
 
 def trace_sources(matching: Matching, assignment: torch.Tensor | None) -> torch.Tensor:

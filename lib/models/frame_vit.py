@@ -78,14 +78,16 @@ class Block(nn.Module):
         hidden = int(dim * mlp_ratio)
         self.mlp = nn.Sequential(nn.Linear(dim, hidden), nn.GELU(), nn.Linear(hidden, dim))
 
-    def forward(self, x: torch.Tensor, size: torch.Tensor | None, r: int, assignment: torch.Tensor | None):
+    def forward(self, x: torch.Tensor, size: torch.Tensor | None, r: int, assignment: torch.Tensor | None,
+                trace: bool = True):
         """One block; merges r tokens (CLS protected) between attention and MLP when r > 0."""
         out, k = self.attn(self.norm1(x), size)
         x = x + out
         if r > 0:
             m = bipartite_soft_matching(k.mean(dim=1), r, protected=1)  # metric: keys averaged over heads
             x, size = merge_wavg(m, x, size)
-            assignment = trace_sources(m, assignment)
+            if trace:
+                assignment = trace_sources(m, assignment)
         x = x + self.mlp(self.norm2(x))
         return x, size, assignment
 
@@ -120,8 +122,11 @@ class FrameViT(BundledModel):
         return list(r) + [0] * (self.depth - len(r))
 
     def encode(self, pixels: torch.Tensor, *, r: int | list[int] = 0, output_hidden: bool = False,
-               output_keys: bool = False) -> FrameViTOutput:
-        """(B, 3, S, S) -> FrameViTOutput. r: tokens merged per block (int) or per-block list (ToMe)."""
+               output_keys: bool = False, trace_source: bool = True) -> FrameViTOutput:
+        """(B, 3, S, S) -> FrameViTOutput. r: tokens merged per block (int) or per-block list (ToMe).
+
+        trace_source=False skips source tracing (as ToMe's throughput benchmark does); the returned
+        assignment is then only valid without merging."""
         b = pixels.shape[0]
         x = self.patch_embed(pixels).flatten(2).transpose(1, 2)  # (B, P, D)
         x = torch.cat([self.cls_token.expand(b, -1, -1), x], dim=1) + self.pos_embed  # (B, 1 + P, D)
@@ -133,7 +138,7 @@ class FrameViT(BundledModel):
             if output_keys and index == self.depth - 1:
                 k = block.attn.keys(block.norm1(x))  # (B, heads, N, Dh)
                 keys = k.transpose(1, 2).reshape(b, k.shape[2], -1)
-            x, size, assignment = block(x, size, schedule[index], assignment)
+            x, size, assignment = block(x, size, schedule[index], assignment, trace_source)
             if output_hidden:
                 hidden.append(x)
         if size is None:
