@@ -60,3 +60,17 @@ def test_mask_propagation_tab_in_browser(app_url, browser_page, screenshot_dir):
     page.screenshot(path=str(screenshot_dir / "mask_propagation_sweep.png"), full_page=True)
     assert page.locator("#mp-cost .js-plotly-plot").count() == 1
     assert page.locator("#mp-drift .js-plotly-plot").count() == 1
+
+
+def test_painting_from_the_image_editor_becomes_labels():
+    import numpy as np
+
+    from demos.mask_propagation import _painting
+    from lib.internals.propagation_segmentors import labels_from_painting
+
+    assert _painting(None) is None and _painting({"background": None, "layers": [], "composite": None}) is None
+    first, second = np.zeros((16, 16, 4), np.uint8), np.zeros((16, 16, 4), np.uint8)
+    first[2:6, 2:6] = (230, 25, 75, 255)
+    second[8:12, 8:12] = (60, 180, 75, 255)
+    labels = labels_from_painting(_painting({"background": None, "layers": [first, second], "composite": None}))
+    assert (labels[2:6, 2:6] == 1).all() and (labels[8:12, 8:12] == 2).all() and labels.sum() == 16 + 32

@@ -4,9 +4,9 @@ import zipfile
 
 import numpy as np
 import pytest
-import torch
 
 from lib.errors import UserInputError
+from lib.internals.propagation_data import toy_clip
 from lib.internals.propagation_flow import dis_flow, zero_flow
 from lib.internals.propagation_metrics import warp_error
 from lib.internals.propagation_motion import FlowMethod
@@ -14,7 +14,6 @@ from lib.internals.propagation_segmentors import painted_segmentation
 from lib.models import load_model
 from lib.tasks import mask_propagation as mp
 from lib.toyworld import photo_pan_clip
-from lib.internals.propagation_data import toy_clip
 
 
 @pytest.fixture(scope="module")
