@@ -7,8 +7,10 @@ memory allocated during the call (tensors that existed before it are not counted
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -17,10 +19,30 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """Silence file descriptor 2 briefly: the profiler's C++ start/stop lines bypass Python and every log level."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
 def peak_memory_bytes(fn: Callable[[], object]) -> int:
     """Peak bytes of tensor memory allocated while `fn()` runs (CPU allocations through PyTorch)."""
-    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+    prof = profile(activities=[ProfilerActivity.CPU], profile_memory=True)
+    with _quiet_stderr():  # only around start and stop: errors from fn() still reach stderr
+        prof.__enter__()
+    try:
         fn()
+    finally:
+        with _quiet_stderr():
+            prof.__exit__(None, None, None)
     with tempfile.TemporaryDirectory() as folder:  # the running totals are only exported in the trace
         path = os.path.join(folder, "trace.json")
         prof.export_chrome_trace(path)

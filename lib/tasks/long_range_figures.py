@@ -18,9 +18,17 @@ S4_COLOUR, ATTENTION_COLOUR, TRUTH_COLOUR = "#1f77b4", "#d62728", "rgba(44, 160,
 
 
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=60, r=20, t=60, b=40), template="plotly_white",
-                      legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="right", x=1))
+    """Common look; the legend goes under the plot so it never covers subplot titles."""
+    fig.update_layout(title=title, height=height + 60, margin=dict(l=60, r=20, t=70, b=130),
+                      template="plotly_white",
+                      legend=dict(orientation="h", yanchor="top", y=-0.16, xanchor="left", x=0))
     return fig
+
+
+def _reference_line(fig: go.Figure, x: list, y: list, name: str, colour: str, **where) -> None:
+    """A dashed line drawn as a trace (shapes' annotations misplace on log axes), named in the legend."""
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name, line=dict(color=colour, dash="dash", width=1.5),
+                             hoverinfo="name"), **where)
 
 
 def render_kernels(kernels: np.ndarray, *, title: str = "S4D kernels K[lag]", channels: list[int] | None = None
@@ -66,7 +74,7 @@ def render_attention_vs_kernels(result: "LongRangeResult", *, channels: list[int
     fig.add_trace(go.Scatter(x=(lags - query) * spt, y=row, mode="lines", line=dict(color=ATTENTION_COLOUR, width=1),
                              fill="tozeroy", name=f"attention row of the token at frame {result.frame_indices[pair]}"
                              f" (90% within ±{result.attention_span[query] * spt:.1f} s)"), row=2, col=1)
-    fig.add_vline(x=0, line=dict(color="grey", dash="dot"))
+    fig.add_vline(x=0, line=dict(color="grey", dash="dot"))  # linear axes: shapes are safe here
     fig.update_xaxes(title_text="seconds relative to the query token (negative = past)", row=2, col=1)
     fig.update_yaxes(title_text="K / max|K|", row=1, col=1)
     fig.update_yaxes(title_text="attention weight", row=2, col=1)
@@ -84,7 +92,7 @@ def render_receptive_fields(result: "LongRangeResult") -> go.Figure:
         fig.add_trace(go.Scatter(x=np.linspace(0, 100, len(ordered)), y=ordered, mode="lines", name=name,
                                  line=dict(color=colour, width=2)))
     duration = result.num_tokens * spt
-    fig.add_hline(y=duration, line=dict(color="grey", dash="dash"), annotation_text=f"whole video {duration:.0f} s")
+    _reference_line(fig, [0, 100], [duration, duration], f"the whole video ({duration:.0f} s)", "grey")
     fig.update_xaxes(title_text="channels / queries, sorted (%)")
     fig.update_yaxes(title_text="seconds holding 90% of the weight", type="log")
     return _layout(fig, "Effective receptive field of the first layer", 380)
@@ -123,11 +131,14 @@ def render_cost_curves(curves: "CostCurves") -> go.Figure:
                                  showlegend=col == 1), row=1, col=col)
     fig.add_trace(go.Scatter(x=curves.lengths, y=curves.attn_predicted_mb, mode="lines", name="attention, predicted",
                              line=dict(color=ATTENTION_COLOUR, dash="dot")), row=1, col=2)
-    fig.add_hline(y=curves.budget_mb, line=dict(color="black", dash="dash"), row=1, col=2,
-                  annotation_text=f"budget {curves.budget_mb:,.0f} MB", annotation_position="top left")
-    fig.add_vline(x=curves.attention_limit, line=dict(color=ATTENTION_COLOUR, dash="dash"), row=1, col=2,
-                  annotation_text=f"attention leaves the budget after L = {curves.attention_limit:,}",
-                  annotation_position="bottom right")
+    span = [int(curves.lengths[0]), int(curves.lengths[-1])]
+    _reference_line(fig, span, [curves.budget_mb] * 2, f"memory budget {curves.budget_mb:,.0f} MB", "black",
+                    row=1, col=2)
+    measured = np.concatenate([curves.s4_peak_mb, curves.attn_predicted_mb])
+    measured = measured[np.isfinite(measured) & (measured > 0)]
+    _reference_line(fig, [curves.attention_limit] * 2, [float(measured.min()), float(measured.max())],
+                    f"attention leaves the budget after L = {curves.attention_limit:,}", ATTENTION_COLOUR,
+                    row=1, col=2)
     fig.update_xaxes(type="log", title_text="sequence length L (tokens)")
     fig.update_yaxes(type="log", title_text="seconds (best of runs)", row=1, col=1)
     fig.update_yaxes(type="log", title_text="MB", row=1, col=2)
