@@ -96,7 +96,8 @@ def propagate(frames: np.ndarray, flow_method: FlowMethod, k: int, *, segment: C
     segment(i) -> Segmentation of frame i, called for key frames only. With chained=True (painted masks, no
     segmentor) only segment(0) is called: at later key frames the masks propagated so far become the new
     key-frame masks. key_flops / key_seconds: cost of one segment() call, recorded on key frames
-    (key_seconds None: the measured time of the call).
+    (key_seconds None: the measured time of the call; pass it when segment() returns cached results).
+    Key frames' seconds also include turning the masks into labels, as warped frames' do.
     """
     t_total, height, width = frames.shape[:3]
     is_key = key_frames(t_total, k)
@@ -116,8 +117,10 @@ def propagate(frames: np.ndarray, flow_method: FlowMethod, k: int, *, segment: C
         spent = 0.0
         if is_key[t] and (t == 0 or not chained):
             seg = segment(t)
+        segmented = time.perf_counter() - start
         if is_key[t] and seg is not None and not (chained and t > 0):
             labels[t] = seg.labels((height, width))
+            spent = (segmented if key_seconds is None else key_seconds) + time.perf_counter() - start - segmented
         else:  # a non-key frame, or a chained key frame that first needs its propagated masks
             kf = int(key_idx[t - 1])
             est = flow_method.estimate(frames[t], frames[kf], seg)
@@ -151,10 +154,7 @@ def propagate(frames: np.ndarray, flow_method: FlowMethod, k: int, *, segment: C
                 seg_classes.append(np.zeros(0, np.int64))
                 errors[t] = 0.0
                 flops[t] = key_flops
-            if chained and t > 0:
-                seconds[t] = spent
-            else:
-                seconds[t] = time.perf_counter() - start if key_seconds is None else key_seconds
+            seconds[t] = spent
         else:
             key_idx[t] = key_idx[t - 1]
             seconds[t] = spent

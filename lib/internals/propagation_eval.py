@@ -23,7 +23,7 @@ def sweep_toy(segmentor: torch.nn.Module, motion: torch.nn.Module, seeds: Sequen
         clip = toy_clip(s)
         frames = clip.frames[:num_frames] if num_frames else clip.frames
         start = time.perf_counter()
-        segs = seg.segment(frames)
+        segs = seg.segment(frames, batch=1)  # one frame at a time, like the flow
         seconds = (time.perf_counter() - start) / len(frames)
         h, w = frames.shape[1:3]
         points += sweep_clip(frames, segs, clip.semantic[: len(frames)], methods, ks, key_flops=seg.flops(h, w),

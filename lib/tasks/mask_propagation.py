@@ -200,7 +200,7 @@ def run_mask_propagation(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENT
         seg_model = _segmentor(segmentor)
         report(0.1, "segmenting every frame (the per-frame reference)")
         start = time.perf_counter()
-        segmentations = tuple(seg_model.segment(frames))
+        segmentations = tuple(seg_model.segment(frames, batch=1))  # per-frame latency, like the flow
         key_seconds = (time.perf_counter() - start) / len(frames)
         key_flops = seg_model.flops(height, width)
         segment, chained, class_names = (lambda i: segmentations[i]), False, seg_model.class_names
