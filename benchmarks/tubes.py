@@ -19,7 +19,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.hooks import count_model_flops  # noqa: E402
-from lib.internals.tubes_data import CAMERA_MOTION, action_clips, cache_name, held_out_seeds, resize_clips  # noqa: E402
+from lib.internals.tubes_data import (CAMERA_MOTION, SOLO, action_clips, cache_name,  # noqa: E402
+                                      held_out_seeds, resize_clips)
 from lib.models import get_spec, load_from  # noqa: E402
 from lib.models.tubevit import normalise_batch  # noqa: E402
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     shape = models[MODELS[0]].input_shape
     assert all(m.input_shape == shape for m in models.values()), "both models must read the same clip shape"
     data = action_clips(held_out_seeds(args.clips), num_frames=shape[0], size=64, camera_motion=CAMERA_MOTION,
-                        cache=Path(args.cache_dir) / cache_name("held_out", args.clips))
+                        solo=SOLO, cache=Path(args.cache_dir) / cache_name("held_out", args.clips))
     clips, labels = resize_clips(data.frames, shape[1]), torch.from_numpy(data.labels)
     one = normalise_batch(clips[:1], models[MODELS[0]])
     stats = {}
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> None:
               f"latency {seconds[name] * 1000:.1f} ms")
     sparse, dense = stats[MODELS[0]], stats[MODELS[1]]
     print(f"held-out clips: {len(labels)} (seeds {int(data.seeds[0])}..{int(data.seeds[-1])}, camera motion "
-          f"{CAMERA_MOTION}), input {shape}")
+          f"{CAMERA_MOTION}, actor alone {SOLO}), input {shape}")
     print(f"dense / tubevit: tokens {dense['tokens'] / sparse['tokens']:.1f}x, GFLOPs "
           f"{dense['gflops'] / sparse['gflops']:.1f}x, latency {seconds[MODELS[1]] / seconds[MODELS[0]]:.1f}x")
     print(json.dumps({"tubevit_acc": round(sparse["acc"], 4), "dense_acc": round(dense["acc"], 4),

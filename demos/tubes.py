@@ -1,13 +1,17 @@
 """Tubes tab: TubeViT's sparse tube kernels, where they sample, what they save, and what the model relied on."""
 from __future__ import annotations
 
+import tempfile
+
 import gradio as gr
 
 from demos.common import NO_VIDEO, friendly_errors
 from lib.errors import UserInputError
 from lib.internals.tubes import PAPER_TUBES
-from lib.tasks.tubes import (DEFAULT_MODEL, TUBE_MODELS, render_costs, render_kernels, render_position,
-                             render_prediction, render_sampling, render_volume, run_tubes, update_tubes)
+from lib.tasks.tubes import (DEFAULT_MODEL, TUBE_MODELS, render_costs, render_kernel_animation, render_kernels,
+                             render_position, render_prediction, render_sampling, render_volume, run_tubes,
+                             update_tubes)
+from lib.video import write_gif
 
 INTRO = """### Sparse video tubes (TubeViT, CVPR 2023)
 A few 3-D convolution **tubes** (kernel, stride, offset), applied with large strides, turn a video into a few
@@ -60,6 +64,12 @@ def _geometry_outputs(result, frame: int, token: int):
             render_position(result, token))
 
 
+def _kernel_gif(result, channels: int, order: str) -> str:
+    """The kernels played over time, written as a GIF for the browser; returns its path."""
+    path = tempfile.NamedTemporaryFile(prefix="tube-kernels-", suffix=".gif", delete=False).name
+    return str(write_gif(render_kernel_animation(result, channels=channels, order=order), path, fps=4))
+
+
 def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
     state = gr.State()
@@ -80,8 +90,12 @@ def build_tab(video: gr.Video) -> None:
     with gr.Row():
         order = gr.Radio(["norm", "motion"], value="norm", label="Order kernel channels by")
         channels = gr.Slider(2, 16, value=8, step=1, label="Channels per tube")
-    kernels = gr.Gallery(label="Learned kernels: rows = output channels, columns = time slices (grey = 0)",
-                         columns=4, height=420, object_fit="contain", format="png", elem_id="tubes-kernels")
+    with gr.Row(equal_height=False):
+        kernels = gr.Gallery(label="Learned kernels: rows = output channels, columns = time slices (grey = 0)",
+                             columns=4, height=420, object_fit="contain", format="png", elem_id="tubes-kernels",
+                             scale=3)
+        kernel_gif = gr.Image(label="The same kernels played over time (one row per tube)", type="filepath",
+                              interactive=False, height=420, elem_id="tubes-kernel-gif", scale=2)
     with gr.Row():
         frame = gr.Slider(0, 31, value=0, step=1, label="Frame")
         token = gr.Slider(0, 538, value=0, step=1, label="Token (white box; position-code similarity)")
@@ -105,7 +119,8 @@ def build_tab(video: gr.Video) -> None:
         label, overlay, weights_fig = render_prediction(result)
         kernel_images = render_kernels(result)
         geometry = _geometry_outputs(result, 0, 0)
-        return (result, _summary(result), label, weights_fig, overlay, kernel_images, *geometry,
+        return (result, _summary(result), label, weights_fig, overlay, kernel_images, _kernel_gif(result, 8, "norm"),
+                *geometry,
                 gr.update(maximum=len(result.frames) - 1, value=0),
                 gr.update(maximum=result.layout.num_tokens - 1, value=0))
 
@@ -128,12 +143,13 @@ def build_tab(video: gr.Video) -> None:
     @friendly_errors
     def redraw_kernels(result, order_value, channel_count):
         if result is None:
-            return gr.update()
-        return render_kernels(result, channels=int(channel_count), order=order_value)
+            return gr.update(), gr.update()
+        return (render_kernels(result, channels=int(channel_count), order=order_value),
+                _kernel_gif(result, int(channel_count), order_value))
 
     run_button.click(run, inputs=[video, model, num_frames, short_side, tubes],
-                     outputs=[state, summary, top, tube_weights, pooling, kernels, sampling, volume, costs, cost_plot,
-                              position, frame, token], api_name="tubes")
+                     outputs=[state, summary, top, tube_weights, pooling, kernels, kernel_gif, sampling, volume, costs,
+                              cost_plot, position, frame, token], api_name="tubes")
     tubes.input(edit_tubes, inputs=[state, tubes, frame, token],
                 outputs=[state, summary, sampling, volume, costs, cost_plot, position, token],
                 api_visibility="private")
@@ -141,4 +157,5 @@ def build_tab(video: gr.Video) -> None:
         slider.release(redraw_sampling, inputs=[state, frame, token], outputs=[sampling, position],
                        api_visibility="private")
     for control in (order, channels):
-        control.change(redraw_kernels, inputs=[state, order, channels], outputs=kernels, api_visibility="private")
+        control.change(redraw_kernels, inputs=[state, order, channels], outputs=[kernels, kernel_gif],
+                       api_visibility="private")

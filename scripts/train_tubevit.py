@@ -23,8 +23,8 @@ import torch.nn.functional as F
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.internals.tubes import PAPER_TUBES, dense_tubelets, scale_tubes  # noqa: E402
-from lib.internals.tubes_data import (CAMERA_MOTION, action_clips, cache_name, held_out_seeds, resize_clips,  # noqa: E402
-                                      train_seeds)
+from lib.internals.tubes_data import (CAMERA_MOTION, SOLO, action_clips, cache_name,  # noqa: E402
+                                      held_out_seeds, resize_clips, train_seeds)
 from lib.models.bundled import save_bundled  # noqa: E402
 from lib.models.tubevit import TubeViT, normalise_batch  # noqa: E402
 from lib.toyworld import ACTION_NAMES  # noqa: E402
@@ -123,22 +123,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--train-clips", type=int, default=3000)
     parser.add_argument("--held-out-clips", type=int, default=400)
     parser.add_argument("--epochs", type=int, default=8)
-    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--camera-motion", action=argparse.BooleanOptionalAction, default=CAMERA_MOTION,
                         help="render clips with camera motion (labels are then relative to the background)")
+    parser.add_argument("--solo", action=argparse.BooleanOptionalAction, default=SOLO,
+                        help="the actor alone (no distractor objects)")
     parser.add_argument("--cache-dir", default="/tmp/tubes_data", help="where rendered clips are cached (.npz)")
     parser.add_argument("--out", default=None, help="output folder (default: the bundled model's folder)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     cache = Path(args.cache_dir)
     train_set = action_clips(train_seeds(args.train_clips), num_frames=INPUT_SHAPE[0], size=SOURCE_SIZE,
-                             camera_motion=args.camera_motion, cache=cache / cache_name("train", args.train_clips, args.camera_motion))
+                             camera_motion=args.camera_motion, solo=args.solo,
+                             cache=cache / cache_name("train", args.train_clips, args.camera_motion, args.solo))
     held_set = action_clips(held_out_seeds(args.held_out_clips), num_frames=INPUT_SHAPE[0], size=SOURCE_SIZE,
-                            camera_motion=args.camera_motion,
-                            cache=cache / cache_name("held_out", args.held_out_clips, args.camera_motion))
+                            camera_motion=args.camera_motion, solo=args.solo,
+                            cache=cache / cache_name("held_out", args.held_out_clips, args.camera_motion, args.solo))
     train_x, held_x = resize_clips(train_set.frames, INPUT_SHAPE[1]), resize_clips(held_set.frames, INPUT_SHAPE[1])
     train_y, held_y = torch.from_numpy(train_set.labels), torch.from_numpy(held_set.labels)
     start = time.time()

@@ -7,7 +7,7 @@ import pytest
 from lib.errors import UserInputError
 from lib.internals.tubes import PAPER_TUBES, TubeSpec, scale_tubes
 from lib.internals.tubes_cost import EncoderSize, compare_tokenisers
-from lib.tasks.tubes import (describe_scaled_tubes, render_costs, render_kernels, render_position, render_prediction,
+from lib.tasks.tubes import (describe_scaled_tubes, render_costs, render_kernel_animation, render_kernels, render_position, render_prediction,
                              render_sampling, render_volume, run_tubes, update_tubes)
 
 SMALL = EncoderSize(dim=48, depth=2, heads=2, mlp_dim=96)
@@ -61,6 +61,10 @@ def test_renders(result):
     images = render_kernels(result, channels=4)
     assert len(images) == len(result.model_layout.tubes)
     assert all(img.dtype == np.uint8 and img.ndim == 3 for img, _ in images)
+    animation = render_kernel_animation(result, channels=3)
+    longest = max(k.shape[2] for k in result.kernels)
+    assert animation.shape[0] == longest and animation.dtype == np.uint8
+    assert not np.array_equal(animation[0], animation[-1])  # the 3-D kernels move through their slices
     panel = render_sampling(result, 5, token=0)
     assert panel.dtype == np.uint8 and panel.shape[1] > 2 * 96
     assert len(render_volume(result).data) == len(HALF)

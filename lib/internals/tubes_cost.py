@@ -57,7 +57,8 @@ def compare_tokenisers(input_shape: Sequence[int], tubes: Sequence[TubeSpec], *,
     for name, chosen in (("sparse tubes (TubeViT)", tuple(tubes)),
                          (f"dense {tubelet_frames}x{patch}x{patch} tubelets (ViViT)",
                           dense_tubelets((tubelet_frames, patch, patch))),
-                         (f"per-frame 1x{patch}x{patch} patches (TimeSformer tokens)", dense_tubelets((1, patch, patch)))):
+                         (f"per-frame 1x{patch}x{patch} patches (TimeSformer tokens)",
+                          dense_tubelets((1, patch, patch)))):
         tokens = tube_layout(shape, chosen).num_tokens
         rows.append(TokeniserCost(name=name, tokens=tokens, gflops=encoder_gflops(shape, chosen, size)))
     return tuple(rows)

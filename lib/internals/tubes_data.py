@@ -14,15 +14,17 @@ from lib.toyworld import ACTION_NAMES, ToyWorldConfig, generate_clip
 
 TRAIN_SEED_BASE = 0  # training clips use seeds TRAIN_SEED_BASE + i
 HELD_OUT_SEED_BASE = 1_000_000  # held-out clips, never used in training
-# The bundled models are trained and scored on clips without camera motion: there the actor's motion in the
-# image is its label. With camera motion the label is motion relative to a moving background, which the tiny
-# models did not learn within the training budget (both stayed near chance).
+# The bundled models are trained and scored on clips without camera motion and without distractors: the
+# actor's motion in the image is then its label. With camera motion (label = motion relative to a moving
+# background) or distractors, the tiny models learned little within the training budget (see train_tubevit.py).
 CAMERA_MOTION = False
+SOLO = True  # only the main actor, no distractors
 
 
-def cache_name(split: str, count: int, camera_motion: bool = CAMERA_MOTION) -> str:
-    """File name of a cached clip set, e.g. "still_train_3000.npz"."""
-    return f"{'' if camera_motion else 'still_'}{split}_{count}.npz"
+def cache_name(split: str, count: int, camera_motion: bool = CAMERA_MOTION, solo: bool = SOLO) -> str:
+    """File name of a cached clip set, e.g. "solo_train_3000.npz" (no camera motion, actor alone)."""
+    tag = ("solo_" if solo else "still_") if not camera_motion else ("solo_moving_" if solo else "")
+    return f"{tag}{split}_{count}.npz"
 
 
 @dataclass(frozen=True)
@@ -37,12 +39,15 @@ class ActionClips:
         return int(self.labels.shape[0])
 
 
-def toy_config(num_frames: int = 32, size: int = 64, camera_motion: bool = True) -> ToyWorldConfig:
+def toy_config(num_frames: int = 32, size: int = 64, camera_motion: bool = CAMERA_MOTION,
+               solo: bool = SOLO) -> ToyWorldConfig:
     """The toy-world settings the bundled Tubes models are trained and evaluated on."""
-    return ToyWorldConfig(height=size, width=size, num_frames=num_frames, camera_motion=camera_motion)
+    objects = dict(min_objects=1, max_objects=1) if solo else {}
+    return ToyWorldConfig(height=size, width=size, num_frames=num_frames, camera_motion=camera_motion, **objects)
 
 
-def action_clips(seeds: list[int] | np.ndarray, *, num_frames: int = 32, size: int = 64, camera_motion: bool = True,
+def action_clips(seeds: list[int] | np.ndarray, *, num_frames: int = 32, size: int = 64,
+                 camera_motion: bool = CAMERA_MOTION, solo: bool = SOLO,
                  cache: str | Path | None = None) -> ActionClips:
     """Render one clip per seed (labels = the main actor's action); load/save `cache` (.npz) if given."""
     seeds = np.asarray(seeds, dtype=np.int64)
@@ -50,7 +55,7 @@ def action_clips(seeds: list[int] | np.ndarray, *, num_frames: int = 32, size: i
         data = np.load(cache)
         if np.array_equal(data["seeds"], seeds) and data["frames"].shape[1:4] == (num_frames, size, size):
             return ActionClips(frames=data["frames"], labels=data["labels"], seeds=data["seeds"])
-    config = toy_config(num_frames, size, camera_motion)
+    config = toy_config(num_frames, size, camera_motion, solo)
     frames = np.empty((len(seeds), num_frames, size, size, 3), np.uint8)
     labels = np.empty(len(seeds), np.int64)
     for i, seed in enumerate(seeds):

@@ -37,6 +37,28 @@ def kernel_tile(weight: np.ndarray, *, channels: int = 8, max_slices: int = 8, c
     return np.concatenate(rows, axis=0)
 
 
+def kernel_animation(weights: Sequence[np.ndarray], labels: Sequence[str], *, channels: int = 8, cell: int = 40,
+                     order: str = "norm") -> np.ndarray:
+    """Kernels played over time: (S, H, W, 3) uint8, one row per tube (its top `channels` output channels side
+    by side). Step s shows slice floor(s * t / S) of a t-frame kernel, S = the longest kernel, so every tube
+    runs through its whole length once per loop; a 1-frame (image) kernel stands still."""
+    steps = max(w.shape[2] for w in weights)
+    frames = []
+    for s in range(steps):
+        rows = []
+        for weight, label in zip(weights, labels):
+            t, h, w = weight.shape[2:]
+            scale = max(1, cell // max(h, w))
+            picks = kernel_order(weight, order)[:channels]
+            cells = [np.pad(kernel_to_rgb(weight[c])[s * t // steps].repeat(scale, 0).repeat(scale, 1),
+                            ((2, 2), (2, 2), (0, 0)), constant_values=255) for c in picks]
+            row = np.concatenate(cells, axis=1)
+            rows.append(put_label(np.pad(row, ((14, 0), (0, 0), (0, 0)), constant_values=255),
+                                  f"{label}: slice {s * t // steps + 1}/{t}", scale=0.35))
+        frames.append(tile(rows, cols=1))
+    return np.stack(frames)
+
+
 def frame_boxes(layout: TubeLayout, tube: int, frame: int, scale_yx: tuple[float, float] = (1.0, 1.0)) -> np.ndarray:
     """(K, 4) (y0, y1, x0, x1) half-open boxes of tube `tube`'s tokens whose time extent covers `frame`,
     in layout pixels times `scale_yx`."""
@@ -57,7 +79,8 @@ def sampling_panels(frame_image: np.ndarray, layout: TubeLayout, frame: int, tok
     for i, tube in enumerate(layout.tubes):
         boxes = frame_boxes(layout, i, frame, scale)
         colour = tube_colour(i)
-        image = draw_boxes(frame_image, boxes, colours=[colour] * len(boxes), thickness=1) if len(boxes) else frame_image
+        image = (draw_boxes(frame_image, boxes, colours=[colour] * len(boxes), thickness=1) if len(boxes)
+                 else frame_image)
         part = layout.tube_slice(i)
         chosen = token if token is not None and part.start <= token < part.stop else part.start
         s, e = layout.starts[chosen], layout.ends[chosen]

@@ -141,7 +141,8 @@ class TubeViT(BundledModel):
         self.input_shape = tuple(int(v) for v in input_shape)
         self.dim = dim
         self.class_names = list(class_names or [str(i) for i in range(num_classes)])
-        self.tokenizer = SparseTubeTokenizer(self.tube_specs, dim, in_channels, interpolated_kernels=interpolated_kernels,
+        self.tokenizer = SparseTubeTokenizer(self.tube_specs, dim, in_channels,
+                                             interpolated_kernels=interpolated_kernels,
                                              base_kernel=tuple(base_kernel or (8, 8, 8)))
         self.blocks = nn.ModuleList([Block(dim, heads, mlp_dim, i, layer_norm_eps) for i in range(depth)])
         self.norm = nn.LayerNorm(dim, eps=layer_norm_eps)

@@ -19,7 +19,7 @@ import torch
 from lib.errors import UserInputError
 from lib.internals.tubes import PAPER_TUBES, TubeLayout, TubeSpec, tube_layout, tubes_from_lists
 from lib.internals.tubes_cost import EncoderSize, TokeniserCost, compare_tokenisers
-from lib.internals.tubes_figures import (kernel_tile, pooling_overlays, sampling_panels, similarity_figure,
+from lib.internals.tubes_figures import (kernel_animation, kernel_tile, pooling_overlays, sampling_panels, similarity_figure,
                                          tube_colour, volume_figure)
 from lib.internals.tubes_position import cosine_similarity_to, sincos_3d
 from lib.viz import hex_colour
@@ -150,6 +150,12 @@ def render_kernels(result: TubesResult, *, channels: int = 8, order: str = "norm
     return images
 
 
+def render_kernel_animation(result: TubesResult, *, channels: int = 8, order: str = "norm") -> np.ndarray:
+    """(S, H, W, 3) uint8 frames: every model tube's top kernels played through their time slices."""
+    labels = [f"tube {i} {t.label()}" for i, t in enumerate(result.model_layout.tubes)]
+    return kernel_animation(result.kernels, labels, channels=channels, order=order)
+
+
 def render_sampling(result: TubesResult, frame: int, token: int | None = None) -> np.ndarray:
     """Frame `frame` once per analysed tube, with the boxes its tokens read there (white: one token)."""
     if not 0 <= frame < len(result.frames):
@@ -227,5 +233,6 @@ def describe_scaled_tubes(num_frames: int = 32, height: int = 224, width: int = 
     return "\n".join(lines)
 
 
-__all__ = ["describe_scaled_tubes", "DEFAULT_MODEL", "TUBE_MODELS", "TubesResult", "render_costs", "render_kernels", "render_position",
-           "render_prediction", "render_sampling", "render_volume", "run_tubes", "tube_colour", "update_tubes"]
+__all__ = ["DEFAULT_MODEL", "TUBE_MODELS", "TubesResult", "describe_scaled_tubes", "load_tube_model", "render_costs",
+           "render_kernel_animation", "render_kernels", "render_position", "render_prediction", "render_sampling", "render_volume", "run_tubes",
+           "tube_colour", "update_tubes"]
