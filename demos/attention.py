@@ -70,7 +70,7 @@ def build_tab(video: gr.Video) -> None:
     timeline = gr.Plot(label="Detections (bars, opacity = score) vs ground truth")
     with gr.Row():
         layer = gr.Slider(0, 5, value=0, step=1, label="Layer (recorded layers, in order)")
-        head = gr.Dropdown(["mean"], value="mean", label="Head")
+        head = gr.Dropdown(["mean"], value="mean", label="Head (mean, or one head where the layer has it)")
         frame = gr.Slider(0, 63, value=0, step=1, label="Query frame")
         y = gr.Slider(0, 191, value=96, step=1, label="Query y (px)")
         x = gr.Slider(0, 191, value=96, step=1, label="Query x (px)")
@@ -98,7 +98,7 @@ def build_tab(video: gr.Video) -> None:
         result = run_attention(path, model=model_name, compare=bool(compare_value), layers=parse_layers(layers_text))
         last_frame = len(result.frames) - 1
         middle = last_frame // 2
-        heads = ["mean"] + [str(h) for h in range(result.main.layers[0].num_heads)]
+        heads = ["mean"] + [str(h) for h in range(max(layer.num_heads for layer in result.main.layers))]
         views = _views(result, 0, "mean", middle, 96, 96, middle)
         return (result, summary(result), cost_table(result), plot_timeline(result), plot_layer_stats(result),
                 *views, gr.update(maximum=len(result.main.layers) - 1, value=0), gr.update(choices=heads, value="mean"),

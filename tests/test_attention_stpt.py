@@ -6,7 +6,7 @@ import torch
 from lib.hooks import count_model_flops, find_attention_modules, record_attention
 from lib.internals.attention_detection import Segment
 from lib.internals.attention_stpt_data import (MIRROR, assign_targets, crop_window, detect, detection_loss, mirrored,
-                                               to_input, toy_video, toy_window)
+                                               step_labels, to_input, toy_video, toy_window)
 from lib.models.bundled import save_bundled
 from lib.models.stpt import STPT
 
@@ -25,6 +25,7 @@ def test_outputs_and_geometry():
     out = model(torch.randn(2, 16, 3, 32, 32))
     assert out.logits.shape == (2, 8 + 4, 9) and out.distances.shape == (2, 12, 2)
     assert torch.all(out.distances >= 0)
+    assert out.step_logits.shape == (2, 8, 10)  # per stage-1 time step: 9 actions + background
     assert out.centres.tolist()[:3] == [0.5, 1.5, 2.5] and out.centres.tolist()[8:10] == [1.0, 3.0]
     kinds = [(g.kind, (g.grid.t, g.grid.h, g.grid.w), g.window) for g in model.geometry]
     assert kinds == [("local", (8, 4, 4), (4, 2, 2)), ("local", (8, 2, 2), (8, 2, 2)), ("global", (8, 1, 1), None)]
@@ -70,6 +71,7 @@ def test_targets_put_positions_inside_segments_on_one_level():
     torch.testing.assert_close(starts, torch.full_like(starts, 1.0))
     torch.testing.assert_close(ends, torch.full_like(ends, 5.0))
     assert not classes[~positive].any()
+    assert step_labels([Segment(8, 40, 3)], 8, frames_per_step, 9).tolist() == [9, 3, 3, 3, 3, 9, 9, 9]
     loss = detection_loss(out, [[Segment(8, 40, 3)]], frames_per_step, 9)
     loss.backward()
     assert torch.isfinite(loss) and model.classify.weight.grad is not None

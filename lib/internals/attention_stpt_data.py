@@ -112,10 +112,26 @@ def iou_loss(predicted: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (1 - inter / union.clamp_min(1e-6)).sum()
 
 
+def step_labels(segments: Sequence[Segment], steps: int, frames_per_step: float, num_classes: int) -> torch.Tensor:
+    """(steps,) int64 action of each time step (the segment covering its centre), num_classes = background."""
+    labels = torch.full((steps,), num_classes, dtype=torch.long)
+    centres = (torch.arange(steps) + 0.5) * frames_per_step
+    for seg in segments:
+        labels[(centres >= seg.start) & (centres < seg.end)] = seg.label
+    return labels
+
+
 def detection_loss(output, batch_segments: Sequence[Sequence[Segment]], frames_per_step: float,
                    num_classes: int) -> torch.Tensor:
-    """Focal classification + IoU regression loss of an STPTOutput for a batch, per positive position."""
+    """Focal classification + IoU regression loss of an STPTOutput for a batch, per positive position, plus
+    (when the output has step logits) the cross-entropy of every time step's action-or-background label."""
     cls_total, reg_total, positives = 0.0, 0.0, 0
+    dense = 0.0
+    if output.step_logits is not None:
+        steps = output.step_logits.shape[1]
+        labels = torch.stack([step_labels(s, steps, frames_per_step, num_classes) for s in batch_segments])
+        dense = F.cross_entropy(output.step_logits.reshape(-1, num_classes + 1), labels.view(-1).to(
+            output.step_logits.device))
     for b, segments in enumerate(batch_segments):
         classes, distances, positive = assign_targets(segments, output.centres.cpu(), output.levels.cpu(),
                                                       frames_per_step, num_classes)
@@ -124,7 +140,7 @@ def detection_loss(output, batch_segments: Sequence[Sequence[Segment]], frames_p
             mask = positive.to(output.logits.device)
             reg_total = reg_total + iou_loss(output.distances[b][mask], distances.to(output.logits.device)[mask])
         positives += int(positive.sum())
-    return (cls_total + reg_total) / max(positives, 1)
+    return (cls_total + reg_total) / max(positives, 1) + dense
 
 
 @torch.no_grad()

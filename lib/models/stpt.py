@@ -42,6 +42,7 @@ class STPTOutput:
     distances: torch.Tensor  # (B, L, 2) distances to start and end, in stage-1 time steps, >= 0
     centres: torch.Tensor    # (L,) centre of each position, in stage-1 time steps
     levels: torch.Tensor     # (L,) pyramid level of each position
+    step_logits: torch.Tensor | None = None  # (B, T', C + 1) per-step action (last = background) logits
 
 
 class SpaceTimeAttention(nn.Module):
@@ -138,6 +139,8 @@ class STPT(BundledModel):
         self.classify = nn.Conv1d(top, num_classes, 3, padding=1)
         self.regress = nn.Conv1d(top, 2, 3, padding=1)
         nn.init.constant_(self.classify.bias, -4.0)  # start from "no action" (focal-loss prior 0.02)
+        # Training aid: action-or-background label of every stage-1 time step (dense signal; unused at inference).
+        self.step_classifier = nn.Linear(top, num_classes + 1)
         self.time_steps = t
 
     def features(self, pixel_values: torch.Tensor) -> torch.Tensor:
@@ -157,6 +160,7 @@ class STPT(BundledModel):
 
     def forward(self, pixel_values: torch.Tensor) -> STPTOutput:
         level = self.features(pixel_values)
+        step_logits = self.step_classifier(level.transpose(1, 2))     # (B, T', C + 1)
         logits, distances, centres, levels = [], [], [], []
         for index in range(len(self.downsample) + 1):
             if index:
@@ -168,7 +172,8 @@ class STPT(BundledModel):
             steps = level.shape[-1]
             centres.append((torch.arange(steps, dtype=torch.float32, device=level.device) + 0.5) * stride)
             levels.append(torch.full((steps,), index, dtype=torch.long, device=level.device))
-        return STPTOutput(torch.cat(logits, 1), torch.cat(distances, 1), torch.cat(centres), torch.cat(levels))
+        return STPTOutput(torch.cat(logits, 1), torch.cat(distances, 1), torch.cat(centres), torch.cat(levels),
+                          step_logits)
 
     @property
     def frames_per_step(self) -> int:

@@ -14,7 +14,7 @@ from lib.widgets import image_widget, png_bytes
 
 def _sliders(result: AttentionResult, frame: int | None = None) -> dict[str, widgets.Widget]:
     side = result.frames.shape[1] - 1
-    heads = ["mean"] + [str(h) for h in range(result.main.layers[0].num_heads)]
+    heads = ["mean"] + [str(h) for h in range(min(layer.num_heads for layer in result.main.layers))]
     middle = len(result.frames) // 2 if frame is None else frame
     return {
         "layer": widgets.IntSlider(0, 0, len(result.main.layers) - 1, description="layer", continuous_update=False),
