@@ -44,6 +44,11 @@ def main() -> None:
           f"(target <= 0.333); mIoU drop = {100 * (base.miou - mpvss.miou):.2f} points (target <= 2); "
           f"MPVSS - plain flow = {100 * (mpvss.miou - dis.miou):+.2f} points; MPVSS - no flow = "
           f"{100 * (mpvss.miou - none.miou):+.2f} points")
+    # On a 32-frame clip the key frames are ceil(32 / k) of 32, a bit more than 1 / k; over a long video:
+    motion_gflops = (mpvss.flops - none.flops) / max(mpvss.non_key_frames, 1) / 1e9
+    steady = (base.gflops_per_frame + (args.k - 1) * motion_gflops) / args.k / base.gflops_per_frame
+    print(f"k={args.k}: motion module {motion_gflops:.4f} GFLOPs per warped frame = "
+          f"{motion_gflops / base.gflops_per_frame:.3f} of a segmentation; long-video MPVSS / per-frame FLOPs = {steady:.3f}")
     print(f"k={args.k}: wall time per frame, MPVSS / per-frame = {mpvss.seconds_per_frame / base.seconds_per_frame:.3f}, "
           f"plain flow / per-frame = {dis.seconds_per_frame / base.seconds_per_frame:.3f}")
     print(json.dumps({"per_frame_miou": round(base.miou, 4), "mpvss_miou": round(mpvss.miou, 4),
