@@ -19,6 +19,7 @@ from demos.video_chooser import build_chooser  # noqa: E402
 TABS: list[tuple[str, str]] = [
     ("Token merging", "demos.token_merging"),
     ("Mask propagation", "demos.mask_propagation"),
+    ("Long range", "demos.long_range"),
     ("Training cost", "demos.training_cost"),
 ]
 
