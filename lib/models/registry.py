@@ -154,6 +154,32 @@ SPECS: tuple[ModelSpec, ...] = (
         needs_attention=True,
     ),
     ModelSpec(
+        name="stpt-tiny-toy",
+        family="stpt",
+        task="action-detection",
+        source="bundled",
+        location="assets/models/stpt-tiny-toy",
+        model_class="lib.models.stpt:STPT",
+        num_frames=64,
+        image_size=64,
+        description="STPT-style tiny detector: 3-D local window attention in stages 1-2, global in 3-4, temporal "
+                    "pyramid, anchor-free head; toy-world action segments (scripts/train_stpt.py).",
+        needs_attention=True,
+    ),
+    ModelSpec(
+        name="stpt-global-tiny-toy",
+        family="stpt",
+        task="action-detection",
+        source="bundled",
+        location="assets/models/stpt-global-tiny-toy",
+        model_class="lib.models.stpt:STPT",
+        num_frames=64,
+        image_size=64,
+        description="Twin of STPT-tiny with global attention in every stage; same layers and training recipe "
+                    "(scripts/train_stpt.py --variant global).",
+        needs_attention=True,
+    ),
+    ModelSpec(
         name="toy-frame-encoder",
         family="toy-cnn",
         task="frame-encoder",
