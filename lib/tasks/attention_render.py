@@ -153,7 +153,7 @@ def render_compare(result: AttentionResult, *, layer: int, head: int | None, fra
 def plot_layer_stats(result: AttentionResult) -> go.Figure:
     """Per recorded layer: mean spatial and temporal attention distance and head entropy, one line per model."""
     fig = make_subplots(rows=1, cols=3, subplot_titles=("space (frame sides)",
-                                                        "in time (frames)", "entropy (nats)"))
+                                                        "time (frames)", "entropy (nats)"))
     for k, view in enumerate(result.views):
         xs = list(range(len(view.layers)))
         hover = [layer_label(view, i) for i in xs]
