@@ -17,6 +17,7 @@ from demos.video_chooser import build_chooser  # noqa: E402
 
 # (tab title, module with build_tab(video)). A tab is listed only once it really works.
 TABS: list[tuple[str, str]] = [
+    ("Tubes", "demos.tubes"),
     ("Attention", "demos.attention"),
     ("Token merging", "demos.token_merging"),
     ("Mask propagation", "demos.mask_propagation"),

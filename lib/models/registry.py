@@ -214,6 +214,32 @@ SPECS: tuple[ModelSpec, ...] = (
         needs_attention=True,
     ),
     ModelSpec(
+        name="tubevit-tiny-toy",
+        family="tubevit",
+        task="video-classification",
+        source="bundled",
+        location="assets/models/tubevit-tiny-toy",
+        model_class="lib.models.tubevit:TubeViT",
+        num_frames=32,
+        image_size=48,
+        description="TubeViT-tiny: the paper's 4 tubes at half size (99 tokens of 32x48x48), 32 wide x 3 deep, "
+                    "attention pooling; toy-world motion patterns, one shape, still camera (scripts/train_tubevit.py).",
+        needs_attention=True,
+    ),
+    ModelSpec(
+        name="vivit-dense-tiny-toy",
+        family="tubevit",
+        task="video-classification",
+        source="bundled",
+        location="assets/models/vivit-dense-tiny-toy",
+        model_class="lib.models.tubevit:TubeViT",
+        num_frames=32,
+        image_size=48,
+        description="Dense twin of TubeViT-tiny: non-overlapping 2x8x8 tubelets (576 tokens), same width, depth "
+                    "and training recipe (scripts/train_tubevit.py).",
+        needs_attention=True,
+    ),
+    ModelSpec(
         name="query-segmentor-tiny-toy",
         family="query-segmentor",
         task="semantic-segmentation",
