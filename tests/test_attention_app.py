@@ -5,22 +5,14 @@ import json
 
 import pytest
 
-from lib.examples import list_examples
-from lib.models.registry import MODELS_DIR
-
-pytestmark = pytest.mark.skipif(not (MODELS_DIR / "stpt-global-tiny-toy" / "model.safetensors").is_file(),
-                                reason="STPT weights not trained yet (scripts/train_stpt.py)")
-
-
-def _long_example():
-    return next(ex for ex in list_examples() if ex.name == "toy_long")
+from browser_steps import example, open_with_example
 
 
 def test_attention_through_api(app_url):
     from gradio_client import Client, handle_file
 
     client = Client(app_url, verbose=False)
-    out = client.predict(handle_file(str(_long_example().path)), "stpt-tiny-toy", True, "",
+    out = client.predict(handle_file(str(example("toy_long").path)), "stpt-tiny-toy", True, "",
                          api_name="/attention")
     text, costs, timeline, stats, picker, query, rollout, side, layer_text = out[:9]
     assert "stpt-tiny-toy** detects" in text and "Ground truth" in text
@@ -37,7 +29,7 @@ def test_attention_api_refuses_bad_layers(app_url):
 
     client = Client(app_url, verbose=False)
     with pytest.raises(Exception) as err:
-        client.predict(handle_file(str(_long_example().path)), "stpt-tiny-toy", False, "0, x",
+        client.predict(handle_file(str(example("toy_long").path)), "stpt-tiny-toy", False, "0, x",
                        api_name="/attention")
     assert "numbers separated by commas" in str(err.value)
 
@@ -45,12 +37,7 @@ def test_attention_api_refuses_bad_layers(app_url):
 @pytest.mark.slow
 def test_attention_tab_in_browser(app_url, browser_page, screenshot_dir):
     page = browser_page
-    page.goto(app_url)
-    page.wait_for_selector("#example-gallery")
-    names = [ex.name for ex in list_examples()]
-    page.locator("#example-gallery .thumbnail-item").nth(names.index("toy_long")).click()
-    page.wait_for_selector("#filmstrip img", state="visible")
-    page.get_by_role("tab", name="Attention").click()
+    open_with_example(page, app_url, "toy_long", tab="Attention")
     page.get_by_role("button", name="Record attention").click()
     page.wait_for_selector("#attention-compare img", state="visible", timeout=240_000)
     page.get_by_text("detects", exact=False).first.wait_for(state="visible")

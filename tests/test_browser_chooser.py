@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from browser_steps import open_with_example
 from lib.video import VideoError, load_clip
 
 
@@ -22,10 +23,7 @@ def test_chooser_in_browser(app_url, browser_page, screenshot_dir, tmp_path):
     page.wait_for_timeout(600)  # let the toast finish fading in before the picture
     page.screenshot(path=str(screenshot_dir / "chooser_error.png"), full_page=True)
 
-    page.reload()
-    page.wait_for_selector("#example-gallery")
-    page.locator("#example-gallery .thumbnail-item").first.click()
-    page.wait_for_selector("#filmstrip img", state="visible")
+    open_with_example(page, app_url)
     page.wait_for_selector("#clip-facts :text('frames sampled')")
     page.screenshot(path=str(screenshot_dir / "chooser_example.png"), full_page=True)
     assert page.locator("#chosen-video video").count() == 1

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from browser_steps import open_with_example
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "toy_left.mp4"
 
 
@@ -44,11 +46,7 @@ def test_propagate_api_explains_bad_settings(client):
 @pytest.mark.slow
 def test_mask_propagation_tab_in_browser(app_url, browser_page, screenshot_dir):
     page = browser_page
-    page.goto(app_url)
-    page.wait_for_selector("#example-gallery")
-    page.locator("#example-gallery .thumbnail-item").first.click()
-    page.wait_for_selector("#filmstrip img", state="visible")
-    page.get_by_role("tab", name="Mask propagation").click()
+    open_with_example(page, app_url, tab="Mask propagation")
     page.locator("#mp-run").click()
     page.wait_for_selector("#mp-strip img", state="visible", timeout=180_000)
     page.wait_for_selector("#mp-metrics", state="visible")

@@ -5,18 +5,14 @@ import json
 
 import pytest
 
-from lib.examples import list_examples
-
-
-def _long_example():
-    return next(ex for ex in list_examples() if ex.name == "toy_long")
+from browser_steps import example, open_with_example
 
 
 def test_merge_through_api(app_url):
     from gradio_client import Client, handle_file
 
     client = Client(app_url, verbose=False)
-    out = client.predict(handle_file(str(_long_example().path)), "frame-vit-toy", 20, 4, 10, 3, "pseudo_heads",
+    out = client.predict(handle_file(str(example("toy_long").path)), "frame-vit-toy", 20, 4, 10, 3, "pseudo_heads",
                          api_name="/merge")
     summary, timeline, sources, groups, steps, budget, table = out[:7]
     assert "2,880 patch tokens -> 43 tokens" in summary
@@ -32,7 +28,7 @@ def test_more_segments_than_frames_through_api(app_url):
 
     client = Client(app_url, verbose=False)
     with pytest.raises(Exception) as err:
-        client.predict(handle_file(str(_long_example().path)), "frame-vit-toy", 5, 8, 10, 3, "pseudo_heads",
+        client.predict(handle_file(str(example("toy_long").path)), "frame-vit-toy", 5, 8, 10, 3, "pseudo_heads",
                        api_name="/merge")
     assert "More segments (8) than frames (5)" in str(err.value)
 
@@ -40,12 +36,7 @@ def test_more_segments_than_frames_through_api(app_url):
 @pytest.mark.slow
 def test_timeline_in_browser(app_url, browser_page, screenshot_dir):
     page = browser_page
-    page.goto(app_url)
-    page.wait_for_selector("#example-gallery")
-    names = [ex.name for ex in list_examples()]
-    page.locator("#example-gallery .thumbnail-item").nth(names.index("toy_long")).click()
-    page.wait_for_selector("#filmstrip img", state="visible")
-    page.get_by_role("tab", name="Token merging").click()
+    open_with_example(page, app_url, "toy_long", tab="Token merging")
     page.get_by_role("button", name="Merge tokens").click()
     page.wait_for_selector("#merge-timeline .js-plotly-plot", timeout=240_000)
     page.get_by_text("patch tokens ->", exact=False).first.wait_for(state="visible")
@@ -58,6 +49,6 @@ def test_tome_encoder_through_api(app_url):
     from gradio_client import Client, handle_file
 
     client = Client(app_url, verbose=False)
-    summary, picture = client.predict(handle_file(str(_long_example().path)), 12, api_name="/tome_encoder")
+    summary, picture = client.predict(handle_file(str(example("toy_long").path)), 12, api_name="/tome_encoder")
     assert "ToMe r=12 per block" in summary and "145 -> 133" in summary
     assert picture is not None
