@@ -33,7 +33,7 @@ def predict_attention_bytes(length: int, dim: int, heads: int, *, batch: int = 1
     return FLOAT_BYTES * batch * (quadratic + linear)
 
 
-def predict_s4_bytes(length: int, dim: int, state_size: int, *, batch: int = 1, chunk: int | None = 512) -> int:
+def predict_s4_bytes(length: int, dim: int, state_size: int, *, batch: int = 1, chunk: int | None = 2048) -> int:
     """Upper estimate of the peak bytes of one S4D layer (float32, forward+backward) on (batch, L, dim):
     about 14 floats per channel and position (activations, FFT buffers, kernel) plus the kernel chunk's taps."""
     taps = min(length, chunk or length)

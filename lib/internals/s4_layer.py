@@ -41,7 +41,7 @@ class S4DLayer(nn.Module):
         self.activation = nn.GELU()
         self.dropout = nn.Dropout(dropout)
         self.output_linear = nn.Linear(channels, channels)
-        self.kernel_chunk: int | None = 512
+        self.kernel_chunk: int | None = 2048
 
     def params(self) -> S4DParams:
         """The SSM parameters as an S4DParams (views of the live parameters, gradients flow)."""
