@@ -124,10 +124,10 @@ def render_cost_curves(curves: "CostCurves") -> go.Figure:
     ran = curves.attention_ran
     for col, s4_values, attn_values, unit in ((1, curves.s4_seconds, curves.attn_seconds, "s"),
                                               (2, curves.s4_peak_mb, curves.attn_peak_mb, "MB")):
-        fig.add_trace(go.Scatter(x=curves.lengths, y=s4_values, mode="lines+markers", name=f"S4D layer ({unit})",
+        fig.add_trace(go.Scatter(x=curves.lengths, y=s4_values, mode="lines+markers", name="S4D layer",
                                  line=dict(color=S4_COLOUR), showlegend=col == 1), row=1, col=col)
         fig.add_trace(go.Scatter(x=curves.lengths[ran], y=attn_values[ran], mode="lines+markers",
-                                 name=f"attention layer ({unit})", line=dict(color=ATTENTION_COLOUR),
+                                 name="attention layer", line=dict(color=ATTENTION_COLOUR),
                                  showlegend=col == 1), row=1, col=col)
     fig.add_trace(go.Scatter(x=curves.lengths, y=curves.attn_predicted_mb, mode="lines", name="attention, predicted",
                              line=dict(color=ATTENTION_COLOUR, dash="dot")), row=1, col=2)
