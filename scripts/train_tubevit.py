@@ -8,8 +8,12 @@ distractors and camera motion, 8 epochs left both models near chance (TubeViT 20
 Held-out clips use seeds from 1,000,000 on, never used in training; the script prints their top-1.
 Rendered clips are cached under --cache-dir (about 1.3 GB for 3,000 training clips).
 
-    python scripts/train_tubevit.py --model tubevit      # ~8 min on 2 shared cores (14 epochs)
-    python scripts/train_tubevit.py --model dense        # ~35 min (6x the tokens, quadratic attention)
+    python scripts/train_tubevit.py --model tubevit      # 2.5-8 min on 2 cores, depending on their load
+    python scripts/train_tubevit.py --model dense        # 15-30 min (6x the tokens, quadratic attention)
+
+Measured held-out top-1 (400 clips) with this recipe: TubeViT 0.728 after 24 epochs (0.545 after 14, 0.258
+after 8); the dense twin stayed near chance (0.113 after 24 epochs, 0.098 after 14): its 2-frame tubelets hold
+almost no motion, which must be found by attention across tokens, while 8- and 16-frame tubes see it in a kernel.
 """
 from __future__ import annotations
 
@@ -125,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--model", choices=["tubevit", "dense"], required=True)
     parser.add_argument("--train-clips", type=int, default=3000)
     parser.add_argument("--held-out-clips", type=int, default=400)
-    parser.add_argument("--epochs", type=int, default=14)
+    parser.add_argument("--epochs", type=int, default=24)
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
