@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,12 +12,15 @@ import pytest
 from lib.examples import list_examples
 from lib.video import VideoError, load_clip
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_import_builds_without_serving():
-    import app
-
-    assert app.demo is not None
-    assert getattr(app.demo, "server", None) is None  # nothing listens until launch()
+    # A fresh interpreter: in this process the `app_url` fixture may already have launched the app.
+    code = ("import app, gradio as gr; assert isinstance(app.demo, gr.Blocks); "
+            "assert getattr(app.demo, 'server', None) is None, 'importing app started a server'")
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_every_listed_tab_has_a_builder():
