@@ -45,7 +45,7 @@ from lib.tasks.token_merging import run_token_merging
 start = time.perf_counter()
 result = run_token_merging({path!r})
 seconds = time.perf_counter() - start
-print(json.dumps({{"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({{"seconds": seconds, "peak_rss_mb": int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024,
                   "raw": result.raw_tokens, "merged": result.merged_tokens, "timings": result.timings}}))
 """
 

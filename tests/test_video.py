@@ -291,11 +291,13 @@ def test_bad_file_raises_video_error_with_a_hint(tmp_path, kind):
 
 # ---------------------------------------------------------------- memory on a long, large video
 
+# The child reads VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forked parent, so
+# a large pytest process would be counted as the child's peak.
 _CHILD = """
 import json, resource, sys
 from lib.video import load_clip
 clip = load_clip(sys.argv[1], num_frames=64)
-print(json.dumps({"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps({"peak_rss_mb": int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024,
                   "shape": list(clip.frames.shape), "last_index": int(clip.indices[-1])}))
 """
 

@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 
@@ -48,8 +49,16 @@ def peak_memory_bytes(fn: Callable[[], object]) -> int:
         prof.export_chrome_trace(path)
         with open(path, encoding="utf-8") as handle:
             events = json.load(handle)["traceEvents"]
-    totals = [e["args"].get("Total Allocated", 0) for e in events if e.get("name") == "[memory]"]
-    return int(max(totals, default=0))
+    # The profiler also sees allocations of other threads (e.g. a server handling a request), and its
+    # "Total Allocated" is process-wide, so follow only this thread's allocations and frees.
+    thread = threading.get_native_id()
+    mine = sorted((e for e in events if e.get("name") == "[memory]" and e.get("tid") == thread),
+                  key=lambda e: e["ts"])
+    running = peak = 0
+    for event in mine:
+        running += int(event["args"].get("Bytes", 0))
+        peak = max(peak, running)
+    return peak
 
 
 def best_time_seconds(fn: Callable[[], object], *, repeats: int = 3, warmup: int = 1) -> float:
