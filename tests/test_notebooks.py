@@ -22,16 +22,32 @@ def test_notebook_is_clean(path):
                 f"{path.name}: notebooks call lib and define nothing ({line.strip()})"
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_executes(path):
+def _execute(path):
     import nbclient
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
+    client = nbclient.NotebookClient(nb, timeout=180, kernel_name="python3",
                                      resources={"metadata": {"path": str(path.parent)}})
     client.execute()
+    return nb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_executes(path):
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+    # Seen in CI and locally, about once per few suite runs and in different notebooks: kernel and
+    # client both idle, a reply lost between them. A fresh kernel gets up to two more tries; a
+    # notebook that is really slow or hangs fails every time.
+    for attempt in range(3):
+        try:
+            nb = _execute(path)
+            break
+        except (CellTimeoutError, DeadKernelError):
+            if attempt == 2:
+                raise
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert not errors

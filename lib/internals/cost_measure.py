@@ -22,7 +22,13 @@ from torch.profiler import ProfilerActivity, profile
 
 @contextlib.contextmanager
 def _quiet_stderr():
-    """Silence file descriptor 2 briefly: the profiler's C++ start/stop lines bypass Python and every log level."""
+    """Silence file descriptor 2 briefly: the profiler's C++ start/stop lines bypass Python and every log level.
+
+    Not inside a Jupyter kernel: there fd 2 is a pipe the kernel reads, and swapping it under the
+    kernel's reader thread has left notebook runs waiting forever for a reply."""
+    if "ipykernel" in sys.modules:
+        yield
+        return
     sys.stderr.flush()
     saved = os.dup(2)
     try:
