@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lib.hooks.probe import AttentionProbe
 from lib.internals.merging import bipartite_soft_matching, merge_wavg, trace_sources
+from lib.models.attention import ProbedSelfAttention
 from lib.models.bundled import BundledModel
 
 
@@ -42,14 +42,11 @@ class FrameViTOutput:
     last_keys: torch.Tensor | None = None
 
 
-class Attention(nn.Module):
+class Attention(ProbedSelfAttention):
+    """Self-attention with ToMe's proportional attention; also hands out its keys (the merging metric)."""
+
     def __init__(self, dim: int, heads: int, layer_index: int) -> None:
-        super().__init__()
-        self.heads = heads
-        self.scale = (dim // heads) ** -0.5
-        self.qkv = nn.Linear(dim, dim * 3)
-        self.proj = nn.Linear(dim, dim)
-        self.probe = AttentionProbe(layer_index=layer_index)
+        super().__init__(dim, heads, layer_index=layer_index, scale_logits=True)
 
     def keys(self, x: torch.Tensor) -> torch.Tensor:
         """(B, N, D) normed input -> (B, heads, N, D / heads) keys."""
@@ -59,14 +56,9 @@ class Attention(nn.Module):
 
     def forward(self, x: torch.Tensor, size: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, N, D), size (B, N, 1) or None -> output (B, N, D) and keys (B, heads, N, D / heads)."""
-        b, n, d = x.shape
-        q, k, v = self.qkv(x).reshape(b, n, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
-        logits = (q @ k.transpose(-2, -1)) * self.scale  # (B, heads, N, N)
-        if size is not None:  # proportional attention: a token of size s counts s times
-            logits = logits + size.log()[:, None, None, :, 0]
-        attn = self.probe(logits.softmax(dim=-1))
-        out = (attn @ v).transpose(1, 2).reshape(b, n, d)
-        return self.proj(out), k
+        # proportional attention: a token of size s counts s times (log s added to its column of logits)
+        bias = None if size is None else size.log()[:, None, None, :, 0]  # (B, 1, 1, N)
+        return super().forward(x, bias=bias, return_keys=True)
 
 
 class Block(nn.Module):

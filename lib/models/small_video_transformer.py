@@ -22,6 +22,8 @@ from einops import rearrange
 from torch import nn
 from torch.utils.checkpoint import checkpoint
 
+from lib.models.attention import ProbedSelfAttention
+
 
 @dataclass(frozen=True)
 class SmallVideoTransformerConfig:
@@ -60,23 +62,15 @@ class SmallVideoTransformerConfig:
         return max(1, math.ceil(keep_ratio * self.num_tokens - 1e-9))
 
 
-class Attention(nn.Module):
-    """Multi-head self-attention; (B, N, D) -> (B, N, D)."""
+class Attention(ProbedSelfAttention):
+    """Multi-head self-attention; (B, N, D) -> (B, N, D). Unfused, the N x N matrix is materialised and kept
+    for backward. No probe: this model measures training cost, its attention is not recorded."""
 
     def __init__(self, dim: int, heads: int):
-        super().__init__()
-        self.heads = heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
+        super().__init__(dim, heads, probed=False)
 
     def forward(self, x: torch.Tensor, fused: bool = False) -> torch.Tensor:
-        q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.heads).unbind(0)
-        if fused:
-            out = F.scaled_dot_product_attention(q, k, v)
-        else:  # the N x N matrix is materialised and kept for backward
-            weights = (q * q.shape[-1] ** -0.5) @ k.transpose(-2, -1)  # (B, heads, N, N)
-            out = weights.softmax(dim=-1) @ v
-        return self.proj(rearrange(out, "b h n d -> b n (h d)"))
+        return super().forward(x, fused=fused)
 
 
 class Block(nn.Module):

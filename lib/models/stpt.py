@@ -21,8 +21,9 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from lib.hooks import AttentionProbe, TokenGrid
+from lib.hooks import TokenGrid
 from lib.internals.attention_windows import window_partition, window_reverse
+from lib.models.attention import ProbedSelfAttention
 from lib.models.bundled import BundledModel
 
 
@@ -45,26 +46,19 @@ class STPTOutput:
     step_logits: torch.Tensor | None = None  # (B, T', C + 1) per-step action (last = background) logits
 
 
-class SpaceTimeAttention(nn.Module):
+class SpaceTimeAttention(ProbedSelfAttention):
     """Multi-head self-attention over a (T, H, W) grid, inside 3-D windows or over all tokens."""
 
     def __init__(self, dim: int, heads: int, window: tuple[int, int, int] | None, layer_index: int) -> None:
-        super().__init__()
-        self.heads, self.window = heads, window
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-        self.probe = AttentionProbe(name="local" if window else "global", layer_index=layer_index)
+        super().__init__(dim, heads, probe_name="local" if window else "global", layer_index=layer_index,
+                         scale_logits=True)
+        self.window = window
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, T, H, W, C)
         b, t, h, w, c = x.shape
         tokens = window_partition(x, self.window) if self.window else x.reshape(b, t * h * w, c)  # (B', n, C)
-        q, k, v = rearrange(self.qkv(tokens), "b n (three h d) -> three b h n d", three=3, h=self.heads)
-        if self.training:  # fused kernel: same maths, ~4x faster to train on CPU, but yields no probabilities
-            mixed = F.scaled_dot_product_attention(q, k, v)
-        else:
-            attn = self.probe((q @ k.transpose(-2, -1) * q.shape[-1] ** -0.5).softmax(dim=-1))  # (B', heads, n, n)
-            mixed = attn @ v
-        out = self.proj(rearrange(mixed, "b h n d -> b n (h d)"))
+        # fused kernel in training: same maths, ~4x faster to train on CPU, but yields no probabilities
+        out = super().forward(tokens, fused=self.training)  # (B', n, C); eager probe rows (B', heads, n, n)
         if self.window:
             return window_reverse(out, self.window, (t, h, w))
         return out.view(b, t, h, w, c)

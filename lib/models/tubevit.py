@@ -19,10 +19,10 @@ import torch.nn.functional as F
 from einops import rearrange
 from torch import nn
 
-from lib.hooks.probe import AttentionProbe
 from lib.internals.tubes import TubeLayout, TubeSpec, image_tubes, tube_layout, tubes_from_lists
 from lib.internals.tubes_kernels import interpolate_kernel
 from lib.internals.tubes_position import sincos_3d
+from lib.models.attention import ProbedSelfAttention
 from lib.models.bundled import BundledModel
 
 
@@ -71,28 +71,16 @@ class SparseTubeTokenizer(nn.Module):
         return torch.cat(tokens, dim=1)
 
 
-class SelfAttention(nn.Module):
-    """Multi-head self-attention. Eager mode passes softmax(qk^T/sqrt(d)) through an AttentionProbe;
-    `fast=True` uses fused scaled_dot_product_attention (training; nothing to record)."""
+class SelfAttention(ProbedSelfAttention):
+    """Multi-head self-attention (B, N, dim) -> (B, N, dim). Eager mode passes softmax(qk^T/sqrt(d)) through an
+    AttentionProbe; `fast=True` uses fused scaled_dot_product_attention (training; nothing to record)."""
 
     def __init__(self, dim: int, heads: int, layer_index: int) -> None:
-        super().__init__()
-        if dim % heads:
-            raise ValueError(f"dim {dim} must be divisible by heads {heads}")
-        self.heads = heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-        self.probe = AttentionProbe(name="tubevit", layer_index=layer_index)
+        super().__init__(dim, heads, probe_name="tubevit", layer_index=layer_index, scale_logits=True)
         self.fast = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        q, k, v = rearrange(self.qkv(x), "b n (three h d) -> three b h n d", three=3, h=self.heads)
-        if self.fast:
-            out = F.scaled_dot_product_attention(q, k, v)
-        else:
-            attn = self.probe((q @ k.transpose(-2, -1) * q.shape[-1] ** -0.5).softmax(dim=-1))  # (B, h, N, N)
-            out = attn @ v
-        return self.proj(rearrange(out, "b h n d -> b n (h d)"))
+        return super().forward(x, fused=self.fast)
 
 
 class Block(nn.Module):

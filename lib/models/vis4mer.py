@@ -19,34 +19,19 @@ import math
 import torch
 from torch import nn
 
-from lib.hooks import AttentionProbe
 from lib.internals.s4_layer import S4DLayer
+from lib.models.attention import ProbedSelfAttention
 from lib.models.bundled import BundledModel
 
 MIXERS = ("s4", "attention")
 
 
-class SelfAttention(nn.Module):
+class SelfAttention(ProbedSelfAttention):
     """Plain multi-head softmax self-attention (B, L, d) -> (B, L, d); materialises the (L, L) matrix,
-    as the paper's attention baseline does, so its memory grows as heads * L^2."""
+    as the paper's attention baseline does, so its memory grows as heads * L^2 (always the eager path)."""
 
     def __init__(self, dim: int, heads: int, *, layer_index: int | None = None) -> None:
-        super().__init__()
-        if dim % heads:
-            raise ValueError(f"width {dim} is not divisible by {heads} heads")
-        self.heads = heads
-        self.qkv = nn.Linear(dim, 3 * dim)
-        self.proj = nn.Linear(dim, dim)
-        self.probe = AttentionProbe(name="attention", layer_index=layer_index)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        batch, length, dim = x.shape
-        qkv = self.qkv(x).view(batch, length, 3, self.heads, dim // self.heads).permute(2, 0, 3, 1, 4)
-        q, k, v = qkv[0], qkv[1], qkv[2]  # (B, heads, L, d/heads)
-        scores = (q * (q.shape[-1] ** -0.5)) @ k.transpose(-1, -2)  # (B, heads, L, L)
-        attn = self.probe(scores.softmax(dim=-1))
-        out = (attn @ v).transpose(1, 2).reshape(batch, length, dim)
-        return self.proj(out)
+        super().__init__(dim, heads, probe_name="attention", layer_index=layer_index)
 
 
 class S4Mixer(nn.Module):
