@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from lib.frames import HasFrames
+
 # Class id = index. Each object class is one shape with its own colour family (see textures.py).
 CLASS_NAMES: tuple[str, ...] = ("background", "disc", "square", "triangle", "star", "ring", "cross")
 
@@ -55,8 +57,8 @@ class ToyWorldConfig:
 
 
 @dataclass(frozen=True)
-class ToyClip:
-    """A generated clip with its exact ground truth.
+class ToyClip(HasFrames):
+    """A generated clip with its exact ground truth (num_frames, height, width: see HasFrames).
 
     frames:     (T, H, W, 3) uint8 RGB.
     semantic:   (T, H, W) uint8 class id per pixel (index into CLASS_NAMES, 0 = background).
@@ -77,18 +79,6 @@ class ToyClip:
     seed: int
     fps: float
     instance_classes: tuple[int, ...] = ()
-
-    @property
-    def num_frames(self) -> int:
-        return int(self.frames.shape[0])
-
-    @property
-    def height(self) -> int:
-        return int(self.frames.shape[1])
-
-    @property
-    def width(self) -> int:
-        return int(self.frames.shape[2])
 
     @property
     def action_name(self) -> str:

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from lib.frames import HasFrames
+
 
 @dataclass(frozen=True)
 class VideoInfo:
@@ -23,8 +25,8 @@ class VideoInfo:
 
 
 @dataclass(frozen=True)
-class Clip:
-    """Frames sampled from a video.
+class Clip(HasFrames):
+    """Frames sampled from a video (num_frames, height, width: see HasFrames).
 
     frames:        (T, H, W, 3) uint8 RGB, already resized.
     fps:           frame rate of the source video (frames per second).
@@ -45,18 +47,6 @@ class Clip:
     duration: float
     source: str | None = None
     segments: np.ndarray | None = field(default=None)
-
-    @property
-    def num_frames(self) -> int:
-        return int(self.frames.shape[0])
-
-    @property
-    def height(self) -> int:
-        return int(self.frames.shape[1])
-
-    @property
-    def width(self) -> int:
-        return int(self.frames.shape[2])
 
     def facts(self) -> dict[str, str]:
         """Human-readable facts for display (resolution, fps, duration, frames sampled)."""
