@@ -1,0 +1,88 @@
+"""Benchmark: the bundled propagation models on the app's own example clips, loaded exactly as the tab loads them.
+
+For every example in assets/examples/manifest.json that has ground truth, the video (H.264) is decoded and
+scaled by `load_propagation_clip` (12.5 fps, at most 40 frames, short side 128, area averaging), the bundled
+query segmentor segments every frame, and masks are propagated with MPVSS and with plain flow (DIS) at key
+interval k. mIoU is over the whole clip (accumulated confusion) against the exact ground truth resized with
+nearest neighbour; "per-frame" is the segmentor alone on every frame (k = 1). Examples whose ground truth the
+tab does not use (the photo pan: no objects, background only) are scored the same way. The last line is JSON.
+
+    python -m benchmarks.mask_propagation_examples [--k 5] [--segmentor DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+import torch
+
+from lib.examples import list_examples
+from lib.internals.propagation_metrics import confusion, iou_per_class
+from lib.internals.propagation_motion import FlowMethod
+from lib.internals.propagation_segmentors import KeyFrameSegmentor
+from lib.internals.propagation_sweep import sweep_clip
+from lib.models import load_model
+from lib.models.query_segmentor import QuerySegmentor
+from lib.tasks.mask_propagation import (CLIP_FPS, CLIP_MAX_FRAMES, CLIP_SHORT_SIDE, _resize_labels,
+                                        load_propagation_clip)
+from lib.toyworld import CLASS_NAMES, load_example_ground_truth
+from lib.video import load_clip
+
+
+def example_truth(name: str, path, frames: np.ndarray, truth: np.ndarray | None) -> np.ndarray | None:
+    """The tab's ground truth when it has one, else the manifest's (same sampling and resize), else None."""
+    if truth is not None:
+        return truth
+    try:
+        gt = load_example_ground_truth(name)
+    except Exception:  # no ground truth for this example
+        return None
+    clip = load_clip(path, num_frames=None, fps=CLIP_FPS, short_side=CLIP_SHORT_SIDE, max_frames=CLIP_MAX_FRAMES)
+    return _resize_labels(gt.semantic[np.clip(clip.indices, 0, gt.num_frames - 1)], *frames.shape[1:3])
+
+
+def classes_present_iou(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:
+    """IoU of each class present in the ground truth or the prediction (per-frame segmentation)."""
+    ious = iou_per_class(confusion(pred, truth, len(CLASS_NAMES)))
+    return {CLASS_NAMES[c]: round(float(v), 3) for c, v in enumerate(ious) if np.isfinite(v)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--k", type=int, default=5)
+    parser.add_argument("--segmentor", default=None, help="a saved QuerySegmentor folder (default: the bundled one)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    model = (QuerySegmentor.from_pretrained(args.segmentor) if args.segmentor
+             else load_model("query-segmentor-tiny-toy", device="cpu"))
+    seg = KeyFrameSegmentor(model, "bundled", tuple(CLASS_NAMES))
+    methods = {"mpvss": FlowMethod("mpvss", load_model("mpvss-flow-tiny-toy", device="cpu")), "dis": FlowMethod("dis")}
+    results = {}
+    start = time.time()
+    print(f"{'example':<14} {'frames':>6} {'size':>8} {'per-frame':>9} {'mpvss k=' + str(args.k):>10} "
+          f"{'dis k=' + str(args.k):>8}  per-class IoU (per-frame)")
+    for example in list_examples():
+        pc = load_propagation_clip(example.path)
+        truth = example_truth(example.name, example.path, pc.frames, pc.ground_truth)
+        if truth is None:
+            continue
+        segs = seg.segment(pc.frames, batch=8)
+        h, w = pc.frames.shape[1:3]
+        points = sweep_clip(pc.frames, segs, truth, methods, (1, args.k), key_flops=0, key_seconds=0.0,
+                            num_classes=len(CLASS_NAMES))
+        score = {("per-frame" if p.k == 1 else p.method): p.miou for p in points}
+        pred = np.stack([s.labels((h, w)) for s in segs])
+        results[example.name] = {"per_frame_miou": round(score["per-frame"], 4), "mpvss_miou": round(score["mpvss"], 4),
+                                 "plain_flow_miou": round(score["dis"], 4), "frames": int(len(pc.frames))}
+        print(f"{example.name:<14} {len(pc.frames):>6} {f'{h}x{w}':>8} {score['per-frame']:>9.4f} "
+              f"{score['mpvss']:>10.4f} {score['dis']:>8.4f}  {classes_present_iou(pred, truth)}", flush=True)
+    toy = [r["per_frame_miou"] for n, r in results.items() if n.startswith("toy")]
+    print(f"mean per-frame mIoU over {len(toy)} toy examples: {np.mean(toy):.4f} ({time.time() - start:.0f} s)")
+    print(json.dumps({"k": args.k, "examples": results}))
+
+
+if __name__ == "__main__":
+    main()
