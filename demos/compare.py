@@ -1,0 +1,102 @@
+"""Compare tab: two models or two settings on the same clip, side by side, one shared frame slider."""
+from __future__ import annotations
+
+import tempfile
+
+import gradio as gr
+
+from demos.common import NO_VIDEO, friendly_errors
+from lib.tasks.compare import (COMPARISONS, Setting, compare_rows, get_comparison, render_compare, run_compare,
+                               summary, write_numbers_json)
+
+INTRO = """### Compare: two models or two settings on the same clip
+Pick a comparison, set A and B, and run both on the chosen clip. One frame slider drives both views
+(moving it redraws from the stored results; no model runs again), and the table holds what was measured
+on this clip for each side. Download the numbers as JSON."""
+
+DEFAULT = "mask-propagation"
+TABLE_HEADERS = ["quantity", "A", "B"]
+
+
+def _controls(key: str, which: str):
+    """(variant dropdown, number slider) updates for side `which` ("A"/"B") of comparison `key`."""
+    spec = get_comparison(key)
+    setting = spec.default_a if which == "A" else spec.default_b
+    variant = gr.update(choices=[(label, value) for value, label in spec.variants], value=setting.variant,
+                        label=f"{which}: {spec.variant_label}")
+    low, high = spec.number_range
+    number = gr.update(visible=spec.number_label is not None, minimum=low, maximum=max(high, low + 1),
+                       value=setting.number if setting.number is not None else low,
+                       label=f"{which}: {spec.number_label or 'unused'}")
+    return variant, number
+
+
+@friendly_errors
+def choose_comparison(key: str):
+    """Handler: comparison menu -> its description and both sides' controls at their defaults."""
+    spec = get_comparison(key)
+    return (f"_{spec.description}_", *_controls(key, "A"), *_controls(key, "B"))
+
+
+@friendly_errors
+def compare(path, key, variant_a, number_a, variant_b, number_b, progress=gr.Progress()):
+    """Main action (api_name="compare"): video + comparison + settings A and B -> both views, table, JSON."""
+    if not path:
+        raise gr.Error(NO_VIDEO)
+    result = run_compare(path, key, Setting(variant_a, number_a), Setting(variant_b, number_b),
+                         progress=lambda fraction, message: progress(fraction, desc=message))
+    start = result.num_frames // 2
+    image_a, image_b, caption = render_compare(result, start)
+    exported = write_numbers_json(result, tempfile.mkdtemp(prefix="compare-"))
+    return (result, summary(result), gr.Image(value=image_a, label=f"A: {result.a.label}"),
+            gr.Image(value=image_b, label=f"B: {result.b.label}"),
+            gr.Slider(minimum=0, maximum=result.num_frames - 1, value=start, step=1, interactive=True),
+            caption, compare_rows(result), str(exported))
+
+
+@friendly_errors
+def show_frame(result, t):
+    """Handler: shared frame slider -> both views from the stored result (no model runs)."""
+    if result is None:
+        return gr.update(), gr.update(), gr.update()
+    t = min(max(int(t), 0), result.num_frames - 1)
+    return render_compare(result, t)
+
+
+def build_tab(video: gr.Video) -> None:
+    gr.Markdown(INTRO)
+    state = gr.State(None)
+    spec = COMPARISONS[DEFAULT]
+    kind = gr.Dropdown([(s.title, s.key) for s in COMPARISONS.values()], value=DEFAULT, label="Comparison",
+                       elem_id="compare-kind")
+    description = gr.Markdown(f"_{spec.description}_", elem_id="compare-description")
+    sides = []
+    with gr.Row():
+        for which, setting in (("A", spec.default_a), ("B", spec.default_b)):
+            with gr.Column(variant="panel"):
+                variant = gr.Dropdown([(label, value) for value, label in spec.variants], value=setting.variant,
+                                      label=f"{which}: {spec.variant_label}", elem_id=f"compare-variant-{which.lower()}",
+                                      allow_custom_value=True)  # choices follow the comparison; lib checks values
+                # The widest range of any comparison, so API calls for any of them pass Gradio's own bounds check;
+                # the menu narrows it in the browser and lib checks every value with a sentence.
+                number = gr.Slider(min(s.number_range[0] for s in COMPARISONS.values()),
+                                   max(s.number_range[1] for s in COMPARISONS.values()), value=setting.number, step=1,
+                                   label=f"{which}: {spec.number_label}", elem_id=f"compare-number-{which.lower()}")
+                sides += [variant, number]
+    run_button = gr.Button("Run A and B on the clip", variant="primary", elem_id="compare-run")
+    text = gr.Markdown(elem_id="compare-summary")
+    with gr.Row(equal_height=True):
+        image_a = gr.Image(label="A", format="png", interactive=False, height=340, elem_id="compare-a")
+        image_b = gr.Image(label="B", format="png", interactive=False, height=340, elem_id="compare-b")
+    frame = gr.Slider(0, 1, value=0, step=1, label="Frame (shared by A and B)", elem_id="compare-frame")
+    caption = gr.Markdown(elem_id="compare-caption")
+    with gr.Row(equal_height=False):
+        table = gr.Dataframe(headers=TABLE_HEADERS, label="Measured on this clip", interactive=False, wrap=True,
+                             elem_id="compare-table", scale=3)
+        exported = gr.File(label="Numbers (JSON)", elem_id="compare-export", scale=1)
+
+    kind.change(choose_comparison, inputs=kind, outputs=[description, *sides], api_visibility="private")
+    run_button.click(compare, inputs=[video, kind, *sides],
+                     outputs=[state, text, image_a, image_b, frame, caption, table, exported], api_name="compare")
+    frame.change(show_frame, inputs=[state, frame], outputs=[image_a, image_b, caption], api_visibility="private",
+                 show_progress="hidden", trigger_mode="always_last")
