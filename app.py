@@ -23,6 +23,7 @@ TABS: list[tuple[str, str]] = [
     ("Mask propagation", "demos.mask_propagation"),
     ("Long range", "demos.long_range"),
     ("Training cost", "demos.training_cost"),
+    ("Compare", "demos.compare"),
 ]
 
 INTRO = """# Efficient video models, from the inside

@@ -86,13 +86,13 @@ def build_tab(video: gr.Video) -> None:
     run_button = gr.Button("Run A and B on the clip", variant="primary", elem_id="compare-run")
     text = gr.Markdown(elem_id="compare-summary")
     with gr.Row(equal_height=True):
-        image_a = gr.Image(label="A", format="png", interactive=False, height=340, elem_id="compare-a")
-        image_b = gr.Image(label="B", format="png", interactive=False, height=340, elem_id="compare-b")
+        image_a = gr.Image(label="A", format="png", interactive=False, height=380, elem_id="compare-a")
+        image_b = gr.Image(label="B", format="png", interactive=False, height=380, elem_id="compare-b")
     frame = gr.Slider(0, 1, value=0, step=1, label="Frame (shared by A and B)", elem_id="compare-frame")
     caption = gr.Markdown(elem_id="compare-caption")
     with gr.Row(equal_height=False):
         table = gr.Dataframe(headers=TABLE_HEADERS, label="Measured on this clip", interactive=False, wrap=True,
-                             elem_id="compare-table", scale=3)
+                             column_widths=["40%", "30%", "30%"], elem_id="compare-table", scale=4)
         exported = gr.File(label="Numbers (JSON)", elem_id="compare-export", scale=1)
 
     kind.change(choose_comparison, inputs=kind, outputs=[description, *sides], api_visibility="private")

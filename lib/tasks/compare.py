@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from lib.errors import UserInputError
@@ -22,6 +23,7 @@ from lib.tasks.compare_spec import ComparisonSpec, Number, Progress, Setting, Si
 
 COMPARISONS: dict[str, ComparisonSpec] = {spec.key: spec for spec in
                                           (compare_mask.SPEC, compare_tubes.SPEC, compare_attention.SPEC)}
+DISPLAY_HEIGHT = 320  # both views are shown at least this high (nearest neighbour keeps token cells crisp)
 NO_VIDEO = "Choose an example clip above or upload a video first."
 __all__ = ["COMPARISONS", "CompareResult", "Setting", "Side", "compare_numbers", "compare_rows", "get_comparison",
            "render_compare", "run_compare", "summary", "write_numbers_json"]
@@ -71,12 +73,20 @@ def run_compare(video: str | Path | None, comparison: str, a: Setting, b: Settin
 
 
 def render_compare(result: CompareResult, t: int) -> tuple[np.ndarray, np.ndarray, str]:
-    """(image A, image B, caption) of frame t, each image (H, W, 3) uint8; one colour scale for both."""
+    """(image A, image B, caption) of frame t, each image (H, W, 3) uint8 at least DISPLAY_HEIGHT high;
+    one colour scale for both."""
     t = int(t)
     if not 0 <= t < result.num_frames:
         raise UserInputError(f"Pick a frame between 0 and {result.num_frames - 1}.")
-    image_a, image_b = result.spec.render(result.a, result.b, t)
+    image_a, image_b = (_enlarge(image) for image in result.spec.render(result.a, result.b, t))
     return image_a, image_b, result.spec.caption(result.a, result.b, t)
+
+
+def _enlarge(image: np.ndarray, height: int = DISPLAY_HEIGHT) -> np.ndarray:
+    h, w = image.shape[:2]
+    if h >= height:
+        return image
+    return cv2.resize(image, (round(w * height / h), height), interpolation=cv2.INTER_NEAREST)
 
 
 def _cell(value: Number) -> str:
@@ -115,9 +125,10 @@ def write_numbers_json(result: CompareResult, folder: str | Path) -> Path:
 
 
 def summary(result: CompareResult) -> str:
-    """Markdown: what A and B were and the first two numbers of each, on which clip."""
+    """Markdown: what A and B were and their first three numbers (those not already in the label)."""
     lines = [f"**{result.spec.title}** on `{result.source}`"]
     for name, side in (("A", result.a), ("B", result.b)):
-        shown = "; ".join(f"{q}: {_cell(v)}" for q, v in side.numbers[:3])
+        fresh = [(q, v) for q, v in side.numbers if _cell(v) not in side.label]
+        shown = "; ".join(f"{q}: {_cell(v)}" for q, v in fresh[:3])
         lines.append(f"**{name}: {side.label}**: {shown}")
     return "\n\n".join(lines)

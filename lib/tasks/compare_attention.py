@@ -95,7 +95,9 @@ def caption(a: Side, b: Side, t: int) -> str:
     for name, side in (("A", a), ("B", b)):
         layer, volume, _ = _volume(side, t)
         here = volume[min(t // layer.grid.tubelet[0], volume.shape[0] - 1)].sum() / max(float(volume.sum()), 1e-12)
-        shares.append(f"{name} keeps {here:.0%} of its attention in this frame's time slice")
+        peak = float(volume.max()) / max(float(volume.sum()), 1e-12)
+        shares.append(f"{name} keeps {here:.0%} of its attention in this frame's time slice (brightest key "
+                      f"{peak:.1%})")
     return (f"Frame {t} of {a.num_frames}: the query is the patch at the centre of frame {t} (cyan); "
             + "; ".join(shares) + ". One colour scale for A and B.")
 

@@ -59,7 +59,6 @@ def _side(path: str, setting: Setting, truth: str | None, progress: Progress) ->
     predicted = result.class_names[top]
     t, h, w = result.model_layout.input_shape
     numbers = (
-        ("model input (frames x height x width)", f"{t}x{h}x{w}"),
         ("tokens", int(result.model_layout.num_tokens)),
         ("forward GFLOPs (FlopCounterMode)", round(gflops, 4)),
         ("top-1 class", f"{predicted} ({result.probabilities[top]:.0%})"),
@@ -67,6 +66,7 @@ def _side(path: str, setting: Setting, truth: str | None, progress: Progress) ->
         ("top-1 correct", None if truth is None else predicted == truth),
         ("tokens the pooling effectively uses (1 / sum of squared weights)",
          round(float(1.0 / np.square(result.pool_weights).sum()), 1)),
+        ("model input (frames x height x width)", f"{t}x{h}x{w}"),
         ("wall time of the run (s)", round(seconds, 2)),
     )
     return Side(dict(MODELS)[setting.variant], setting, numbers, len(result.model_frames), result,
