@@ -75,7 +75,8 @@ def build_tab(video: gr.Video) -> None:
         for which, setting in (("A", spec.default_a), ("B", spec.default_b)):
             with gr.Column(variant="panel"):
                 variant = gr.Dropdown([(label, value) for value, label in spec.variants], value=setting.variant,
-                                      label=f"{which}: {spec.variant_label}", elem_id=f"compare-variant-{which.lower()}",
+                                      label=f"{which}: {spec.variant_label}",
+                                      elem_id=f"compare-variant-{which.lower()}",
                                       allow_custom_value=True)  # choices follow the comparison; lib checks values
                 # The widest range of any comparison, so API calls for any of them pass Gradio's own bounds check;
                 # the menu narrows it in the browser and lib checks every value with a sentence.

@@ -56,7 +56,8 @@ def _side(result: AttentionResult, setting: Setting, seconds: float) -> Side:
         ("wall time, both models in one run (s)", round(seconds, 2)),
     )
     label = f"{dict(MODELS)[setting.variant]}, layer {layer_label(view, layer)}"
-    return Side(label, setting, numbers, len(result.frames), result, extra=(("view", _view_index(result, setting.variant)),))
+    return Side(label, setting, numbers, len(result.frames), result,
+                extra=(("view", _view_index(result, setting.variant)),))
 
 
 def run(path: str, a: Setting, b: Setting, progress: Progress | None = None) -> tuple[Side, Side]:

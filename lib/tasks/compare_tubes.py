@@ -40,7 +40,8 @@ def true_action(path: str) -> str | None:
 
 def _heat_stats(result) -> tuple[float, float]:
     """(mean, 99th percentile) of the pooling weight per pixel over all frames the model read."""
-    heats = np.stack([pooling_heat(result.model_layout, result.pool_weights, t) for t in range(len(result.model_frames))])
+    heats = np.stack([pooling_heat(result.model_layout, result.pool_weights, t)
+                      for t in range(len(result.model_frames))])
     mean = max(float(heats.mean()), 1e-12)
     return mean, float(np.percentile(heats, 99)) / mean
 
