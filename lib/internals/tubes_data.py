@@ -14,11 +14,12 @@ from lib.toyworld import ACTION_NAMES, ToyWorldConfig, generate_clip
 
 TRAIN_SEED_BASE = 0  # training clips use seeds TRAIN_SEED_BASE + i
 HELD_OUT_SEED_BASE = 1_000_000  # held-out clips, never used in training
-# The bundled models are trained and scored on clips without camera motion and without distractors: the
-# actor's motion in the image is then its label. With camera motion (label = motion relative to a moving
-# background) or distractors, the tiny models learned little within the training budget (see train_tubevit.py).
-CAMERA_MOTION = False
-SOLO = True  # only the main actor, no distractors
+# The bundled models are trained and scored on clips like the app's examples: the actor among distractors,
+# under a moving camera (the label is the actor's motion relative to the background). Trained and scored on
+# the actor alone under a still camera instead, they reach a higher held-out top-1 (TubeViT 72.8%, dense twin
+# 92.5%) but name fewer of the examples' motions (see scripts/train_tubevit.py).
+CAMERA_MOTION = True
+SOLO = False  # False: distractor objects besides the main actor
 
 
 def cache_name(split: str, count: int, camera_motion: bool = CAMERA_MOTION, solo: bool = SOLO) -> str:

@@ -171,7 +171,8 @@ SPECS: tuple[ModelSpec, ...] = (
         num_frames=32,
         image_size=48,
         description="TubeViT-tiny: the paper's 4 tubes at half size (99 tokens of 32x48x48), 32 wide x 3 deep, "
-                    "attention pooling; toy-world motion patterns, one shape, still camera (scripts/train_tubevit.py).",
+                    "attention pooling; toy-world motion patterns among distractors under a moving camera "
+                    "(scripts/train_tubevit.py).",
         needs_attention=True,
     ),
     ModelSpec(
@@ -183,7 +184,7 @@ SPECS: tuple[ModelSpec, ...] = (
         model_class="lib.models.tubevit:TubeViT",
         num_frames=32,
         image_size=48,
-        description="Dense twin of TubeViT-tiny: non-overlapping 2x8x8 tubelets (576 tokens), same width, depth "
+        description="Dense twin of TubeViT-tiny: non-overlapping 8x4x4 tubelets (576 tokens), same width, depth "
                     "and training recipe (scripts/train_tubevit.py).",
         needs_attention=True,
     ),

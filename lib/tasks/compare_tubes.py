@@ -108,7 +108,7 @@ SPEC = ComparisonSpec(
     description=("The same tiny encoder reads the clip through 99 sparse tube tokens (TubeViT) or 576 "
                  "non-overlapping 8x4x4 tubelets (dense, ViViT-style). Compare the tokens and FLOPs they spend, "
                  "what they predict, and where their attention pooling looks in each frame. Both were trained on "
-                 "still-camera toy clips; the examples add camera motion and distractors."),
+                 "toy clips like the examples (distractors, moving camera)."),
     variant_label="model",
     variants=MODELS,
     number_label=None,
