@@ -49,6 +49,14 @@ def app_url():
 
 
 @pytest.fixture(scope="session")
+def api_client(app_url):
+    """One gradio_client Client of the served app for every API test (see tests/api_steps.py)."""
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+@pytest.fixture(scope="session")
 def screenshot_dir() -> Path:
     path = OUTPUT_DIR / "screenshots"
     path.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from api_steps import refusal, upload
 from lib.examples import list_examples
 from lib.video import VideoError, load_clip
 
@@ -48,12 +49,9 @@ def _corrupt_video(tmp_path):
     return bad, str(err.value)
 
 
-def test_describe_video_through_api(app_url):
-    from gradio_client import Client, handle_file
-
+def test_describe_video_through_api(api_client):
     example = list_examples()[0]
-    client = Client(app_url, verbose=False)
-    strip, facts = client.predict(handle_file(str(example.path)), api_name="/describe_video")
+    strip, facts = api_client.predict(upload(example.path), api_name="/describe_video")
     assert strip is not None
     table = {row[0]: row[1] for row in facts["data"]}
     clip = load_clip(str(example.path), num_frames=8)
@@ -61,14 +59,9 @@ def test_describe_video_through_api(app_url):
     assert table["fps"] == f"{clip.fps:.2f}"
 
 
-def test_corrupt_video_through_api_gives_the_sentence(app_url, tmp_path):
-    from gradio_client import Client, handle_file
-
+def test_corrupt_video_through_api_gives_the_sentence(api_client, tmp_path):
     bad, sentence = _corrupt_video(tmp_path)
-    client = Client(app_url, verbose=False)
-    with pytest.raises(Exception) as err:
-        client.predict(handle_file(str(bad)), api_name="/describe_video")
-    assert sentence in str(err.value)
+    assert sentence in refusal(api_client, "/describe_video", upload(bad))
 
 
 def test_overview_filmstrip_shows_sampled_frames():

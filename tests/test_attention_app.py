@@ -5,15 +5,12 @@ import json
 
 import pytest
 
-from browser_steps import example, open_with_example
+from api_steps import clip, refusal
+from browser_steps import open_with_example
 
 
-def test_attention_through_api(app_url):
-    from gradio_client import Client, handle_file
-
-    client = Client(app_url, verbose=False)
-    out = client.predict(handle_file(str(example("toy_long").path)), "stpt-tiny-toy", True, "",
-                         api_name="/attention")
+def test_attention_through_api(api_client):
+    out = api_client.predict(clip("toy_long"), "stpt-tiny-toy", True, "", api_name="/attention")
     text, costs, timeline, stats, picker, query, rollout, side, layer_text = out[:9]
     assert "stpt-tiny-toy** detects" in text and "Ground truth" in text
     rows = {row[0]: row for row in costs["data"]}
@@ -24,14 +21,9 @@ def test_attention_through_api(app_url):
     assert "local" in layer_text
 
 
-def test_attention_api_refuses_bad_layers(app_url):
-    from gradio_client import Client, handle_file
-
-    client = Client(app_url, verbose=False)
-    with pytest.raises(Exception) as err:
-        client.predict(handle_file(str(example("toy_long").path)), "stpt-tiny-toy", False, "0, x",
-                       api_name="/attention")
-    assert "numbers separated by commas" in str(err.value)
+def test_attention_api_refuses_bad_layers(api_client):
+    assert "numbers separated by commas" in refusal(api_client, "/attention", clip("toy_long"), "stpt-tiny-toy", False,
+                                                    "0, x")
 
 
 @pytest.mark.slow

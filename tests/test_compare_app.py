@@ -6,23 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser_steps import open_with_example
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "toy_left.mp4"
-
-
-@pytest.fixture(scope="module")
-def client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
+from api_steps import clip, refusal
+from browser_steps import open_with_example
 
 
-def test_compare_api_runs_both_tube_models(client):
-    from gradio_client import handle_file
-
-    state_free = client.predict(handle_file(str(EXAMPLE)), "tubes", "tubevit-tiny-toy", 0, "vivit-dense-tiny-toy", 0,
-                                api_name="/compare")
+def test_compare_api_runs_both_tube_models(api_client):
+    state_free = api_client.predict(clip("toy_left"), "tubes", "tubevit-tiny-toy", 0, "vivit-dense-tiny-toy", 0,
+                                    api_name="/compare")
     summary, image_a, image_b, frame, caption, table, exported = state_free
     assert "TubeViT-tiny vs its dense twin" in summary and "toy_left.mp4" in summary
     assert image_a["label"].startswith("A: TubeViT-tiny") and Path(image_a["value"]).exists()
@@ -40,19 +30,13 @@ def test_compare_api_runs_both_tube_models(client):
     (("mask-propagation", "mpvss", 5, "optical", 1), "Setting B: choose one of MPVSS per-query flow"),
     (("attention", "stpt-tiny-toy", 9, "stpt-global-tiny-toy", 0), "Setting A: 'attention layer"),
 ])
-def test_compare_api_explains_bad_settings(client, args, words):
-    from gradio_client import handle_file
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError, match=words):
-        client.predict(handle_file(str(EXAMPLE)), *args, api_name="/compare")
+def test_compare_api_explains_bad_settings(api_client, args, words):
+    assert words in refusal(api_client, "/compare", clip("toy_left"), *args)
 
 
-def test_compare_api_asks_for_a_video(client):
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError, match="Choose an example clip"):
-        client.predict(None, "tubes", "tubevit-tiny-toy", 0, "vivit-dense-tiny-toy", 0, api_name="/compare")
+def test_compare_api_asks_for_a_video(api_client):
+    sentence = refusal(api_client, "/compare", None, "tubes", "tubevit-tiny-toy", 0, "vivit-dense-tiny-toy", 0)
+    assert "Choose an example clip" in sentence
 
 
 @pytest.mark.slow

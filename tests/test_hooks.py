@@ -1,15 +1,10 @@
 """Recorders (parity with transformers, hook hygiene), attention probe, FLOP counts, token grid."""
-import os
+import numpy as np
+import pytest
+import torch
+from torch import nn
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from lib.hooks import (  # noqa: E402
+from lib.hooks import (
     AttentionProbe,
     RecordingError,
     TokenGrid,
@@ -19,8 +14,8 @@ from lib.hooks import (  # noqa: E402
     record_attention,
     record_hidden,
 )
-from lib.hooks.recorder import FUSED_MESSAGE  # noqa: E402
-from tests.test_models import tiny_mask2former, tiny_timesformer, tiny_videomae  # noqa: E402
+from lib.hooks.recorder import FUSED_MESSAGE
+from tests.test_models import tiny_mask2former, tiny_timesformer, tiny_videomae
 
 torch.set_num_threads(2)
 

@@ -1,45 +1,26 @@
 """The long-range tab as users and scripts reach it: the `longrange` API through gradio_client, and the browser."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "toy_long.mp4"
-
-
-@pytest.fixture(scope="module")
-def client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
+from api_steps import clip, refusal
 
 
 @pytest.mark.slow
-def test_longrange_api_reads_a_chosen_video(client):
-    from gradio_client import handle_file
-
-    if not EXAMPLE.is_file():
-        pytest.skip("the long example clip is not in assets/examples")
-    outputs = client.predict(handle_file(str(EXAMPLE)), "chosen video", 900_000, 1024, 1024, api_name="/longrange")
+def test_longrange_api_reads_a_chosen_video(api_client):
+    outputs = api_client.predict(clip("toy_long"), "chosen video", 900_000, 1024, 1024, api_name="/longrange")
     summary = next(o for o in outputs if isinstance(o, str) and "tokens" in o)
     assert "toy_long.mp4" in summary and "Bounces counted by S4" in summary
     plots = [o for o in outputs if isinstance(o, dict) and o.get("type") == "plotly"]
     assert len(plots) >= 4
 
 
-def test_longrange_api_refuses_a_sequence_over_the_budget(client):
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError, match="largest length that fits is"):
-        client.predict(None, "long toy video", 900_000, 8192, 64, api_name="/longrange")
+def test_longrange_api_refuses_a_sequence_over_the_budget(api_client):
+    assert "largest length that fits is" in refusal(api_client, "/longrange", None, "long toy video", 900_000, 8192, 64)
 
 
-def test_longrange_api_asks_for_a_video_when_none_is_chosen(client):
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError, match="Choose an example clip"):
-        client.predict(None, "chosen video", 900_000, 1024, 1024, api_name="/longrange")
+def test_longrange_api_asks_for_a_video_when_none_is_chosen(api_client):
+    assert "Choose an example clip" in refusal(api_client, "/longrange", None, "chosen video", 900_000, 1024, 1024)
 
 
 @pytest.mark.slow

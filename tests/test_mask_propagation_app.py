@@ -5,24 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from api_steps import clip, refusal
 from browser_steps import open_with_example
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "toy_left.mp4"
-
-
-@pytest.fixture(scope="module")
-def client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
 
 
 @pytest.mark.slow
-def test_propagate_api_returns_video_and_metrics(client):
-    from gradio_client import handle_file
-
-    outputs = client.predict(handle_file(str(EXAMPLE)), "query-segmentor-tiny-toy", "mpvss", 5,
-                             api_name="/propagate")
+def test_propagate_api_returns_video_and_metrics(api_client):
+    outputs = api_client.predict(clip("toy_left"), "query-segmentor-tiny-toy", "mpvss", 5, api_name="/propagate")
     video = outputs[0]
     path = video["video"] if isinstance(video, dict) else video
     assert Path(path).suffix == ".mp4" and Path(path).stat().st_size > 1000
@@ -33,14 +22,9 @@ def test_propagate_api_returns_video_and_metrics(client):
     assert metrics["key_frames"] == list(range(0, metrics["frames"], 5))
 
 
-def test_propagate_api_explains_bad_settings(client):
-    from gradio_client import handle_file
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError, match="Choose an example clip"):
-        client.predict(None, "query-segmentor-tiny-toy", "dis", 5, api_name="/propagate")
-    with pytest.raises(AppError, match="Nothing is painted"):
-        client.predict(handle_file(str(EXAMPLE)), "painted", "dis", 5, api_name="/propagate")
+def test_propagate_api_explains_bad_settings(api_client):
+    assert "Choose an example clip" in refusal(api_client, "/propagate", None, "query-segmentor-tiny-toy", "dis", 5)
+    assert "Nothing is painted" in refusal(api_client, "/propagate", clip("toy_left"), "painted", "dis", 5)
 
 
 @pytest.mark.slow

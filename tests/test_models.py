@@ -1,17 +1,12 @@
 """Registry, loaders (bundled and hub paths, offline), device choice and preprocessing."""
-import os
+import dataclasses
 
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+import numpy as np
+import pytest
+import torch
+from torch import nn
 
-import dataclasses  # noqa: E402
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from lib.models import (  # noqa: E402
+from lib.models import (
     SPECS,
     BundledModel,
     ModelSpec,
@@ -25,9 +20,9 @@ from lib.models import (  # noqa: E402
     save_bundled,
     video_to_tensor,
 )
-from lib.models.hub import unavailable_message  # noqa: E402
-from lib.models import registry  # noqa: E402
-from lib.models.registry import import_class  # noqa: E402
+from lib.models.hub import unavailable_message
+from lib.models import registry
+from lib.models.registry import import_class
 
 torch.set_num_threads(2)
 

@@ -5,15 +5,12 @@ import json
 
 import pytest
 
-from browser_steps import example, open_with_example
+from api_steps import clip, refusal
+from browser_steps import open_with_example
 
 
-def test_merge_through_api(app_url):
-    from gradio_client import Client, handle_file
-
-    client = Client(app_url, verbose=False)
-    out = client.predict(handle_file(str(example("toy_long").path)), "frame-vit-toy", 20, 4, 10, 3, "pseudo_heads",
-                         api_name="/merge")
+def test_merge_through_api(api_client):
+    out = api_client.predict(clip("toy_long"), "frame-vit-toy", 20, 4, 10, 3, "pseudo_heads", api_name="/merge")
     summary, timeline, sources, groups, steps, budget, table = out[:7]
     assert "2,880 patch tokens -> 43 tokens" in summary
     figure = json.loads(timeline["plot"])
@@ -23,14 +20,9 @@ def test_merge_through_api(app_url):
     assert sources is not None and groups is not None
 
 
-def test_more_segments_than_frames_through_api(app_url):
-    from gradio_client import Client, handle_file
-
-    client = Client(app_url, verbose=False)
-    with pytest.raises(Exception) as err:
-        client.predict(handle_file(str(example("toy_long").path)), "frame-vit-toy", 5, 8, 10, 3, "pseudo_heads",
-                       api_name="/merge")
-    assert "More segments (8) than frames (5)" in str(err.value)
+def test_more_segments_than_frames_through_api(api_client):
+    sentence = refusal(api_client, "/merge", clip("toy_long"), "frame-vit-toy", 5, 8, 10, 3, "pseudo_heads")
+    assert "More segments (8) than frames (5)" in sentence
 
 
 @pytest.mark.slow
@@ -45,10 +37,7 @@ def test_timeline_in_browser(app_url, browser_page, screenshot_dir):
     assert page.locator("#merge-timeline .js-plotly-plot .bars path").count() >= 300
 
 
-def test_tome_encoder_through_api(app_url):
-    from gradio_client import Client, handle_file
-
-    client = Client(app_url, verbose=False)
-    summary, picture = client.predict(handle_file(str(example("toy_long").path)), 12, api_name="/tome_encoder")
+def test_tome_encoder_through_api(api_client):
+    summary, picture = api_client.predict(clip("toy_long"), 12, api_name="/tome_encoder")
     assert "ToMe r=12 per block" in summary and "145 -> 133" in summary
     assert picture is not None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.examples import list_examples
+from api_steps import clip, refusal
 
 # video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size, num_frames, image_size,
 # width, depth, steps, budget_mb, measure
@@ -11,20 +11,18 @@ SMALL = dict(keep_ratio=0.5, micro_batches=2, lora_rank=4, batch_size=2, num_fra
              depth=2, steps=2, budget_mb=512, measure="peak")
 
 
-def _call(client, video, data, techniques, combination, **overrides):
+def _args(video, data, techniques, combination, **overrides) -> tuple:
+    """The `/training_cost` arguments in order: SMALL with `overrides`."""
     s = {**SMALL, **overrides}
-    return client.predict(video, data, techniques, combination, s["keep_ratio"], s["micro_batches"], s["lora_rank"],
-                          s["batch_size"], s["num_frames"], s["image_size"], s["width"], s["depth"], s["steps"],
-                          s["budget_mb"], s["measure"], api_name="/training_cost")
+    return (video, data, techniques, combination, s["keep_ratio"], s["micro_batches"], s["lora_rank"],
+            s["batch_size"], s["num_frames"], s["image_size"], s["width"], s["depth"], s["steps"], s["budget_mb"],
+            s["measure"])
 
 
-def test_training_cost_api_on_the_chosen_clip(app_url):
-    from gradio_client import Client, handle_file
-
-    example = next(e for e in list_examples() if e.name.startswith("toy_"))
-    client = Client(app_url, verbose=False)
-    taxonomy, bars, losses, table, summary = _call(client, handle_file(str(example.path)), "chosen clip",
-                                                   ["checkpointing", "lora"], ["bf16", "token_drop"])
+def test_training_cost_api_on_the_chosen_clip(api_client):
+    taxonomy, bars, losses, table, summary = api_client.predict(
+        *_args(clip("toy_left"), "chosen clip", ["checkpointing", "lora"], ["bf16", "token_drop"]),
+        api_name="/training_cost")
     rows = {row[0]: row for row in table["data"]}
     assert list(rows) == ["fp32 baseline", "activation checkpointing", "LoRA r4", "bf16 autocast + token drop 50%"]
     header = table["headers"]
@@ -37,15 +35,12 @@ def test_training_cost_api_on_the_chosen_clip(app_url):
         assert figure["type"] == "plotly"
 
 
-def test_training_cost_api_refuses_an_over_budget_combination(app_url):
-    from gradio_client import Client
-
-    client = Client(app_url, verbose=False)
-    with pytest.raises(Exception, match="memory budget is 8 MB"):
-        _call(client, None, "toy-world batch", ["bf16"], [], batch_size=16, num_frames=16, image_size=96,
-              width=192, depth=8, budget_mb=8)
-    with pytest.raises(Exception, match="either"):
-        _call(client, None, "toy-world batch", [], ["freeze", "lora"])
+def test_training_cost_api_refuses_an_over_budget_combination(api_client):
+    over_budget = _args(None, "toy-world batch", ["bf16"], [], batch_size=16, num_frames=16, image_size=96, width=192,
+                        depth=8, budget_mb=8)
+    assert "memory budget is 8 MB" in refusal(api_client, "/training_cost", *over_budget)
+    both = _args(None, "toy-world batch", [], ["freeze", "lora"])
+    assert "either" in refusal(api_client, "/training_cost", *both)
 
 
 @pytest.mark.slow

@@ -1,20 +1,11 @@
 """The Tubes tab as users and scripts reach it: the `tubes` API through gradio_client, bad input, the browser."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
+from api_steps import clip, refusal
+from browser_steps import open_with_example
 from demos.tubes import COLUMNS, DEFAULT_ROWS
-
-EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "toy_left.mp4"
-
-
-@pytest.fixture(scope="module")
-def client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
 
 
 def _table(rows):
@@ -22,11 +13,8 @@ def _table(rows):
 
 
 @pytest.mark.slow
-def test_tubes_api_tokenises_a_chosen_video(client):
-    from gradio_client import handle_file
-
-    outputs = client.predict(handle_file(str(EXAMPLE)), "tubevit-tiny-toy", 32, 224, _table(DEFAULT_ROWS),
-                             api_name="/tubes")
+def test_tubes_api_tokenises_a_chosen_video(api_client):
+    outputs = api_client.predict(clip("toy_left"), "tubevit-tiny-toy", 32, 224, _table(DEFAULT_ROWS), api_name="/tubes")
     summary = next(o for o in outputs if isinstance(o, str) and "tube tokens" in o)
     assert "**539 tube tokens**" in summary and "32x224x224" in summary and "3136 dense" in summary
     label = next(o for o in outputs if isinstance(o, dict) and "confidences" in o)
@@ -42,29 +30,19 @@ def test_tubes_api_tokenises_a_chosen_video(client):
     ([[8, 400, 8, 16, 32, 32, 0, 0, 0]], 32, "needs 400 pixels high"),
     (DEFAULT_ROWS, 8, "needs 20 frames"),
 ])
-def test_tubes_api_explains_bad_tubes(client, rows, frames, words):
-    from gradio_client import handle_file
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError, match=words):
-        client.predict(handle_file(str(EXAMPLE)), "tubevit-tiny-toy", frames, 224, _table(rows), api_name="/tubes")
+def test_tubes_api_explains_bad_tubes(api_client, rows, frames, words):
+    assert words in refusal(api_client, "/tubes", clip("toy_left"), "tubevit-tiny-toy", frames, 224, _table(rows))
 
 
-def test_tubes_api_asks_for_a_video(client):
-    from gradio_client.exceptions import AppError
-
-    with pytest.raises(AppError, match="Choose an example clip"):
-        client.predict(None, "tubevit-tiny-toy", 32, 224, _table(DEFAULT_ROWS), api_name="/tubes")
+def test_tubes_api_asks_for_a_video(api_client):
+    assert "Choose an example clip" in refusal(api_client, "/tubes", None, "tubevit-tiny-toy", 32, 224,
+                                               _table(DEFAULT_ROWS))
 
 
 @pytest.mark.slow
 def test_tubes_tab_in_browser(app_url, browser_page, screenshot_dir):
     page = browser_page
-    page.goto(app_url)
-    page.wait_for_selector("#example-gallery")
-    page.locator("#example-gallery .thumbnail-item").first.click()
-    page.wait_for_selector("#filmstrip img", state="visible")
-    page.get_by_role("tab", name="Tubes").click()
+    open_with_example(page, app_url, tab="Tubes")
     page.get_by_role("button", name="Tokenise the clip and run the model").click()
     page.get_by_text("tube tokens", exact=False).first.wait_for(state="visible", timeout=120_000)
     page.wait_for_selector("#tubes-sampling img", state="visible")
