@@ -6,16 +6,23 @@ key queries); losses: the warped-mask loss (NLL of the ground-truth classes of f
 warped with each query's flow, classes reused from k) plus end-point error against the toy world's exact
 backward flow (pixel flow everywhere; each query's flow where its mask lands). Seeded; prints the held-out
 mIoU of propagation at k=5 next to per-frame segmentation and no flow.
+
+Robust training data, as for the segmentor (scripts/train_query_segmentor.py): each clip is rendered at 128 px
+or, with probability --render-2x, at 256 px and area-shrunk like the app's loader, then degraded once for the
+whole clip (lib.internals.degrade: colour jitter, blur, noise, an H.264 round trip over all 32 frames or JPEG).
+Labels and exact flows come from the clean render, brought to the 128 px grid.
 """
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import replace
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
+from lib.internals.degrade import DegradeConfig, Degradation, apply_degradation, draw_degradation
 from lib.internals.propagation_data import CLIP_CONFIG, backward_flows, held_out_seeds, toy_clip, train_seeds
 from lib.internals.propagation_losses import endpoint_error, semantic_nll
 from lib.internals.warp import warp
@@ -33,21 +40,35 @@ def to_tensor(frames: np.ndarray) -> torch.Tensor:
     return torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 255
 
 
+def clip_frames(seed: int, render_2x: float, degrade: DegradeConfig | None, salt: int = 1):
+    """A training clip (ToyClip at 128 or 256 px), its frames at 128 px after a seeded degradation, and the scale."""
+    rng = np.random.default_rng([seed, salt])
+    scale = 2 if rng.random() < render_2x else 1
+    params = draw_degradation(rng, degrade) if degrade is not None else Degradation()
+    config = replace(CLIP_CONFIG, height=CLIP_CONFIG.height * scale, width=CLIP_CONFIG.width * scale)
+    clip = toy_clip(seed, config)
+    frames = apply_degradation(clip.frames, params, rng, size=(CLIP_CONFIG.height, CLIP_CONFIG.width), fps=clip.fps)
+    return clip, config, frames, scale
+
+
 @torch.no_grad()
-def build_pairs(segmentor: QuerySegmentor, seeds: list[int]) -> dict[str, torch.Tensor]:
+def build_pairs(segmentor: QuerySegmentor, seeds: list[int], render_2x: float = 0.0,
+                degrade: DegradeConfig | None = None) -> dict[str, torch.Tensor]:
     """Key/current frames, cached key-frame segmentor outputs, stride-4 labels and stride-8 exact flows."""
     cur, key_idx, sem, flows, keys, cls, masks, queries = [], [], [], [], [], [], [], []
     for seed in seeds:
-        clip = toy_clip(seed)
-        key_frames = to_tensor(clip.frames[list(KEYS)])
+        clip, config, frames, scale = clip_frames(seed, render_2x, degrade)
+        key_frames = to_tensor(frames[list(KEYS)])
         out = segmentor(key_frames)
         pairs = [(k + d, j) for j, k in enumerate(KEYS) for d in range(1, MAX_GAP + 1) if k + d < clip.num_frames]
-        exact = backward_flows(seed, CLIP_CONFIG, clip.instance, [(t, KEYS[j]) for t, j in pairs])
-        small = F.interpolate(torch.from_numpy(exact).permute(0, 3, 1, 2), scale_factor=1 / 8, mode="area") / 8
+        exact = backward_flows(seed, config, clip.instance, [(t, KEYS[j]) for t, j in pairs])
+        stride = 8 * scale  # the flow grid is 1/8 of the 128 px frames
+        small = F.interpolate(torch.from_numpy(exact).permute(0, 3, 1, 2), scale_factor=1 / stride, mode="area")
+        small = small / stride
         for n, (t, j) in enumerate(pairs):
-            cur.append(clip.frames[t])
+            cur.append(frames[t])
             key_idx.append(sum(len(k) for k in keys) + j)
-            sem.append(clip.semantic[t, 2::4, 2::4])
+            sem.append(clip.semantic[t, 2 * scale::4 * scale, 2 * scale::4 * scale])  # stride-4 grid of 128 px
             flows.append(small[n])
         keys.append(key_frames)
         cls.append(out.class_logits)
@@ -82,13 +103,15 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=150)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--segmentor", default=SEGMENTOR)
+    parser.add_argument("--render-2x", type=float, default=0.5, help="share of clips rendered at 256 px and shrunk")
+    parser.add_argument("--no-degrade", action="store_true", help="no blur / noise / codec / colour jitter")
     parser.add_argument("--out", default=OUT)
     args = parser.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(1)  # one thread: far faster than two on a busy shared CPU
     start = time.time()
     segmentor = QuerySegmentor.from_pretrained(args.segmentor).eval().requires_grad_(False)
-    data = build_pairs(segmentor, train_seeds(args.clips))
+    data = build_pairs(segmentor, train_seeds(args.clips), args.render_2x, None if args.no_degrade else DegradeConfig())
     print(f"{len(data['current'])} pairs from {args.clips} clips in {time.time() - start:.0f} s", flush=True)
     model = MPVSSFlow(query_dim=segmentor.dim, num_queries=segmentor.num_queries)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)

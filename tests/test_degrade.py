@@ -67,3 +67,6 @@ def test_apply_degradation_is_reproducible_and_downscales(frames):
     two = apply_degradation(frames, params, np.random.default_rng(1), size=(16, 24))
     assert one.shape == (4, 16, 24, 3) and np.array_equal(one, two)
     assert np.array_equal(apply_degradation(frames, Degradation(), np.random.default_rng(0)), frames)
+    grey = apply_degradation(frames, Degradation(grey=True), np.random.default_rng(0)).astype(int)
+    assert np.abs(grey[..., 0] - grey[..., 1]).max() <= 1 and np.abs(grey[..., 1] - grey[..., 2]).max() <= 1
+    assert draw_degradation(np.random.default_rng(0), DegradeConfig(grey_prob=1.0)).grey

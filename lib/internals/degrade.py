@@ -29,6 +29,7 @@ class DegradeConfig:
     contrast: float = 0.15        # around the frame's mean grey, 1 +- this
     saturation: float = 0.2       # blend with grey, 1 +- this
     hue_deg: float = 8.0          # +- degrees
+    grey_prob: float = 0.0        # drop colour entirely (shape must carry the class)
     blur_prob: float = 0.3
     blur_sigma: tuple[float, float] = (0.4, 1.2)  # pixels at the working size
     noise_prob: float = 0.3
@@ -47,6 +48,7 @@ class Degradation:
     contrast: float = 1.0
     saturation: float = 1.0
     hue_deg: float = 0.0
+    grey: bool = False
     blur_sigma: float = 0.0
     noise_std: float = 0.0
     h264_crf: int | None = None
@@ -143,7 +145,7 @@ def h264_round_trip(frames: np.ndarray, crf: int, fps: float = 12.5, preset: str
 def draw_degradation(rng: np.random.Generator, config: DegradeConfig = DegradeConfig()) -> Degradation:
     """One clip's degradation parameters. Every random number is drawn whether used or not, so the
     sequence of draws (and the clips after this one) does not depend on which steps were picked."""
-    u = rng.random(5)
+    u = rng.random(6)
     jitter = [float(v) for v in rng.uniform(-1, 1, 4)]
     sigma = float(rng.uniform(*config.blur_sigma))
     noise = float(rng.uniform(*config.noise_std))
@@ -155,6 +157,7 @@ def draw_degradation(rng: np.random.Generator, config: DegradeConfig = DegradeCo
         contrast=1 + config.contrast * jitter[1] if use_jitter else 1.0,
         saturation=1 + config.saturation * jitter[2] if use_jitter else 1.0,
         hue_deg=config.hue_deg * jitter[3] if use_jitter else 0.0,
+        grey=bool(u[5] < config.grey_prob),
         blur_sigma=sigma if u[1] < config.blur_prob else 0.0,
         noise_std=noise if u[2] < config.noise_prob else 0.0,
         h264_crf=crf if use_h264 else None,
@@ -168,6 +171,8 @@ def apply_degradation(frames: np.ndarray, params: Degradation, rng: np.random.Ge
     out = _check(frames)
     if (params.brightness, params.contrast, params.saturation, params.hue_deg) != (1.0, 1.0, 1.0, 0.0):
         out = adjust_colour(out, params.brightness, params.contrast, params.saturation, params.hue_deg)
+    if params.grey:
+        out = adjust_colour(out, saturation=0.0)
     out = gaussian_blur(out, params.blur_sigma)
     out = add_noise(out, params.noise_std, rng)
     if params.h264_crf is not None:
