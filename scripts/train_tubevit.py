@@ -12,10 +12,11 @@ Rendered clips are cached under --cache-dir (about 1.3 GB for 3,000 training cli
     python scripts/train_tubevit.py --model tubevit      # 3-7 min on 2 cores shared with other runs
     python scripts/train_tubevit.py --model dense        # 15-27 min likewise (6x the tokens, quadratic attention)
 
-Measured held-out top-1 (400 clips, 24 epochs): with distractors and camera motion TubeViT 0.495, dense twin
-0.780 (14.8 min, reproduced bit for bit, with the 2 cores lightly shared; 19.0 min with two other runs); actor alone under a still camera
-TubeViT 0.728, dense twin 0.925 (27.0 min, shared likewise). Those trained alone under a still camera named
-2 of the 4 example clips' motions (each), those trained with distractors and camera motion 3 of 4.
+Measured held-out top-1 (400 clips, 24 epochs): with distractors and camera motion TubeViT 0.495, dense
+twin 0.780 (14.8 min, reproduced bit for bit, the 2 cores lightly shared; 19.0 min shared with two other
+runs); actor alone under a still camera TubeViT 0.728, dense twin 0.925 (27.0 min, heavily shared). Those
+trained on the actor alone named 2 of the 4 example clips' motions (each), those trained with distractors and
+camera motion 3 of 4.
 With ViViT's 2-frame tubelets (2x8x8, also 576 tokens) the dense twin never learned (0.113 after 24 epochs,
 training loss flat at ~2.3).
 """
