@@ -130,3 +130,22 @@ def test_table_and_json_export_hold_both_sides(tubes, tmp_path):
     assert data == json.loads(json.dumps(compare_numbers(tubes)))
     assert data["clip"] == "toy_left.mp4" and data["A"]["numbers"]["tokens"] == 99
     assert data["B"]["variant"] == "vivit-dense-tiny-toy" and data["B"]["numbers"]["tokens"] == 576
+
+
+def test_token_merging_budgets_share_frames_and_keep_different_token_counts():
+    result = run_compare(str(EXAMPLE), "token-merging", Setting("pseudo_heads", 16), Setting("keys", 128))
+    a, b = result.a, result.b
+    assert a.num_frames == b.num_frames == 32
+    segments, globals_ = len(a.result.segments), len(a.result.global_tokens)
+    assert a.value("tokens kept (global + segments x per segment)") == globals_ + segments * 16
+    assert b.value("tokens kept (global + segments x per segment)") == globals_ + segments * 128
+    assert a.value("merge steps per segment") > b.value("merge steps per segment")  # a smaller target takes longer
+    assert a.value("tokens after each step (segment 1)").endswith("> 16")
+    assert "attention keys" in b.label and a.value("patch tokens before merging") == b.value(
+        "patch tokens before merging")
+    _check_frames(result)
+
+
+def test_token_merging_target_above_a_segments_patch_tokens_is_refused():
+    with pytest.raises(UserInputError, match="Target of 1500 tokens per segment is outside 1..1152"):
+        run_compare(str(EXAMPLE), "token-merging", Setting("pseudo_heads", 1500), Setting("pseudo_heads", 16))

@@ -6,7 +6,7 @@
     write_numbers_json(result, folder)                           # settings + numbers as JSON
 
 The comparisons (COMPARISONS) reuse the tabs' own run_*/render_* functions; see compare_mask,
-compare_tubes and compare_attention.
+compare_tubes, compare_attention and compare_merging.
 """
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ import cv2
 import numpy as np
 
 from lib.errors import UserInputError
-from lib.tasks import compare_attention, compare_mask, compare_tubes
+from lib.tasks import compare_attention, compare_mask, compare_merging, compare_tubes
 from lib.tasks.compare_spec import ComparisonSpec, Number, Progress, Setting, Side
 
 COMPARISONS: dict[str, ComparisonSpec] = {spec.key: spec for spec in
-                                          (compare_mask.SPEC, compare_tubes.SPEC, compare_attention.SPEC)}
+                                          (compare_mask.SPEC, compare_tubes.SPEC, compare_attention.SPEC,
+                                           compare_merging.SPEC)}
 DISPLAY_HEIGHT = 320  # both views are shown at least this high (nearest neighbour keeps token cells crisp)
 NO_VIDEO = "Choose an example clip above or upload a video first."
 __all__ = ["COMPARISONS", "CompareResult", "Setting", "Side", "compare_numbers", "compare_rows", "get_comparison",
