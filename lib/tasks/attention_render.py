@@ -56,7 +56,7 @@ def _display_box(result: AttentionResult, layer: LayerAttention, t0: int, t1: in
     return (round(h0 * fy * scale), round(h1 * fy * scale), round(w0 * fx * scale), round(w1 * fx * scale))
 
 
-def _blend(frame: np.ndarray, heat: np.ndarray, vmax: float) -> np.ndarray:
+def blend_heat(frame: np.ndarray, heat: np.ndarray, vmax: float) -> np.ndarray:
     """Colour-mapped heat over the frame, more opaque where attention is higher, so the frame stays
     readable where a token gets none (e.g. outside its local window)."""
     h, w = frame.shape[:2]
@@ -74,8 +74,9 @@ def _shown_frames(total: int, count: int, must: int) -> list[int]:
     return picks
 
 
-def _panels(result: AttentionResult, layer: LayerAttention, volume: np.ndarray, frames: list[int], query_frame: int,
-            query_cell: tuple[int, int, int] | None, vmax: float, title: str) -> list[np.ndarray]:
+def attention_panels(result: AttentionResult, layer: LayerAttention, volume: np.ndarray, frames: list[int],
+                     query_frame: int, query_cell: tuple[int, int, int] | None, vmax: float,
+                     title: str) -> list[np.ndarray]:
     ft = layer.grid.tubelet[0]
     window = None
     if layer.window and query_cell is not None:
@@ -84,7 +85,7 @@ def _panels(result: AttentionResult, layer: LayerAttention, volume: np.ndarray, 
     panels = []
     for f in frames:
         t = min(f // ft, volume.shape[0] - 1)
-        image = _blend(result.frames[f], volume[t], vmax)
+        image = blend_heat(result.frames[f], volume[t], vmax)
         if window and window[0] <= t < window[1]:
             image = draw_boxes(image, [_display_box(result, layer, *window)], colours=[WINDOW_COLOUR])
         if f == query_frame and query_cell is not None:
@@ -109,7 +110,8 @@ def render_query(result: AttentionResult, *, layer: int, head: int | None, frame
     query = query_token(result, attn, frame, y, x)
     volume = attn.query_volume(query, head)
     frames = _shown_frames(len(result.frames), count, frame)
-    panels = _panels(result, attn, volume, frames, frame, attn.grid.coords(query), float(volume.max()) or 1.0, "")
+    panels = attention_panels(result, attn, volume, frames, frame, attn.grid.coords(query),
+                              float(volume.max()) or 1.0, "")
     return tile(panels, cols=min(len(panels), 8))
 
 
@@ -123,7 +125,7 @@ def render_rollout(result: AttentionResult, *, frame: int, y: float, x: float, v
     query = query_token(result, last, frame, y, x)
     volume = first.grid.to_volume(chosen.rollout[query])
     frames = _shown_frames(len(result.frames), count, frame)
-    panels = _panels(result, first, volume, frames, frame, None, float(volume.max()) or 1.0, "")
+    panels = attention_panels(result, first, volume, frames, frame, None, float(volume.max()) or 1.0, "")
     return tile(panels, cols=min(len(panels), 8))
 
 
@@ -145,7 +147,7 @@ def render_compare(result: AttentionResult, *, layer: int, head: int | None, fra
     vmax = max(float(v.max()) for v in volumes) or 1.0
     panels = []
     for view, attn, volume, cell in zip(result.views, layers, volumes, cells):
-        image = _panels(result, attn, volume, [shown_frame], frame, cell, vmax, "")[0]
+        image = attention_panels(result, attn, volume, [shown_frame], frame, cell, vmax, "")[0]
         panels.append(put_label(image, f"{attn.kind}", corner="bottom-left"))
     return tile(panels, cols=2)
 

@@ -13,7 +13,7 @@ import numpy as np
 from lib.errors import UserInputError
 from lib.internals.attention_detection import mean_average_precision
 from lib.tasks.attention import STPT_MODEL, STPT_TWIN, AttentionResult, run_attention
-from lib.tasks.attention_render import _panels, layer_label, query_token  # one blend for both tabs
+from lib.tasks.attention_render import attention_panels, layer_label, query_token  # one blend for both tabs
 from lib.tasks.compare_spec import ComparisonSpec, Progress, Setting, Side
 
 MODELS = ((STPT_MODEL, "STPT-tiny (local windows early, global late)"), (STPT_TWIN, "all-global twin"))
@@ -86,7 +86,7 @@ def render(a: Side, b: Side, t: int) -> tuple[np.ndarray, np.ndarray]:
     picked = [_volume(side, t) for side in (a, b)]
     slices = [volume[min(t // layer.grid.tubelet[0], volume.shape[0] - 1)] for layer, volume, _ in picked]
     vmax = max(float(s.max()) for s in slices) or 1.0
-    images = [_panels(side.result, layer, volume, [t], t, cell, vmax, "")[0]
+    images = [attention_panels(side.result, layer, volume, [t], t, cell, vmax, "")[0]
               for side, (layer, volume, cell) in zip((a, b), picked)]
     return images[0], images[1]
 

@@ -16,7 +16,7 @@ from lib.hooks import count_model_flops
 from lib.internals.tubes_figures import pooling_heat
 from lib.tasks.compare_spec import ComparisonSpec, Progress, Setting, Side, split_progress
 from lib.tasks.tubes import load_tube_model, run_tubes
-from lib.tasks.attention_render import _blend  # the Attention tab's readable heat blend
+from lib.tasks.attention_render import blend_heat  # the Attention tab's readable heat blend
 from lib.viz import put_label
 
 MODELS = (("tubevit-tiny-toy", "TubeViT-tiny (sparse tubes)"), ("vivit-dense-tiny-toy", "dense twin (8x4x4 tubelets)"))
@@ -46,12 +46,12 @@ def _heat_stats(result) -> tuple[float, float]:
     return mean, float(np.percentile(heats, 99)) / mean
 
 
-def _side(path: str, setting: Setting, truth: str | None, progress: Progress) -> Side:
+def _side(frames: np.ndarray, setting: Setting, truth: str | None, progress: Progress) -> Side:
     from lib.models.tubevit import video_input
 
     progress(0.1, f"running {setting.variant}")
     started = time.perf_counter()
-    result = run_tubes(path, model_name=setting.variant, num_frames=NUM_FRAMES, short_side=SHORT_SIDE)
+    result = run_tubes(frames, model_name=setting.variant)
     seconds = time.perf_counter() - started
     model = load_tube_model(setting.variant)
     progress(0.8, f"counting {setting.variant}'s FLOPs")
@@ -75,10 +75,13 @@ def _side(path: str, setting: Setting, truth: str | None, progress: Progress) ->
 
 
 def run(path: str, a: Setting, b: Setting, progress: Progress | None = None) -> tuple[Side, Side]:
-    """Run both models on the clip (32 frames, short side 224; each model centre-crops and resizes)."""
+    """Decode the clip once (32 frames, short side 224) and run both models on it (each centre-crops and resizes)."""
+    from lib.video import load_clip
+
     truth = true_action(path)
-    return (_side(path, a, truth, split_progress(progress, 0.05, 0.5)),
-            _side(path, b, truth, split_progress(progress, 0.5, 0.98)))
+    frames = load_clip(path, num_frames=NUM_FRAMES, short_side=SHORT_SIDE).frames
+    return (_side(frames, a, truth, split_progress(progress, 0.05, 0.5)),
+            _side(frames, b, truth, split_progress(progress, 0.5, 0.98)))
 
 
 def render(a: Side, b: Side, t: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,7 +94,7 @@ def render(a: Side, b: Side, t: int) -> tuple[np.ndarray, np.ndarray]:
         y0, y1, x0, x1 = r.crop
         frame = r.frames[int(r.model_frames[t]), y0:y1, x0:x1]
         heat = pooling_heat(r.model_layout, r.pool_weights, t) / side.get("heat_mean")
-        image = _blend(frame, heat, top)
+        image = blend_heat(frame, heat, top)
         live = int(((r.model_layout.starts[:, 0] <= t) & (t < r.model_layout.ends[:, 0])).sum())
         images.append(put_label(image, f"frame {t}: {live} tokens read it", corner="bottom-left", scale=0.45))
     return images[0], images[1]
