@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from lib.hooks import count_model_flops
-    from lib.internals.attention_stpt_data import evaluate, held_out_seeds
+    from lib.methods.attention.data import evaluate, held_out_seeds
+    from lib.methods.attention.task import STPT_MODEL, STPT_TWIN
     from lib.models import load_model
-    from lib.tasks.attention import STPT_MODEL, STPT_TWIN
 
     torch.set_num_threads(args.threads)
     seeds = held_out_seeds(args.videos)

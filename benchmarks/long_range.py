@@ -22,12 +22,16 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.internals.cost_curves import predict_attention_bytes  # noqa: E402
-from lib.internals.cost_measure import (available_memory_bytes, best_time_seconds, forward_backward,  # noqa: E402
-                                        peak_memory_bytes)
-from lib.internals.s4_long_video_task import HELD_OUT_SEEDS, decoder_accuracy, encode_task_videos  # noqa: E402
+from lib.methods.long_range.cost_curves import predict_attention_bytes  # noqa: E402
+from lib.methods.long_range.cost_measure import (  # noqa: E402
+    available_memory_bytes,
+    best_time_seconds,
+    forward_backward,
+    peak_memory_bytes,
+)
+from lib.methods.long_range.data import HELD_OUT_SEEDS, decoder_accuracy, encode_task_videos  # noqa: E402
+from lib.methods.long_range.model import ViS4merDecoder  # noqa: E402
 from lib.models import load_model  # noqa: E402
-from lib.models.vis4mer import ViS4merDecoder  # noqa: E402
 
 
 def build(mixer: str, args: argparse.Namespace):

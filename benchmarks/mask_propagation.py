@@ -15,9 +15,9 @@ import time
 
 import torch
 
-from lib.internals.propagation_data import held_out_seeds
-from lib.internals.propagation_eval import sweep_toy
-from lib.internals.propagation_sweep import SWEEP_KS
+from lib.methods.mask_propagation.data import held_out_seeds
+from lib.methods.mask_propagation.evaluate import sweep_toy
+from lib.methods.mask_propagation.sweep import SWEEP_KS
 from lib.models import load_model
 
 

@@ -22,15 +22,20 @@ import numpy as np
 import torch
 
 from lib.examples import list_examples
-from lib.internals.propagation_metrics import confusion, iou_per_class
-from lib.internals.propagation_motion import FlowMethod
-from lib.internals.propagation_segmentors import KeyFrameSegmentor
-from lib.internals.propagation_sweep import sweep_clip
+from lib.methods.mask_propagation.flow_model import MPVSSFlow
+from lib.methods.mask_propagation.metrics import confusion, iou_per_class
+from lib.methods.mask_propagation.motion import FlowMethod
+from lib.methods.mask_propagation.segmentor_model import QuerySegmentor
+from lib.methods.mask_propagation.segmentors import KeyFrameSegmentor
+from lib.methods.mask_propagation.sweep import sweep_clip
+from lib.methods.mask_propagation.task import (
+    CLIP_FPS,
+    CLIP_MAX_FRAMES,
+    CLIP_SHORT_SIDE,
+    _resize_labels,
+    load_propagation_clip,
+)
 from lib.models import load_model
-from lib.models.mpvss_flow import MPVSSFlow
-from lib.models.query_segmentor import QuerySegmentor
-from lib.tasks.mask_propagation import (CLIP_FPS, CLIP_MAX_FRAMES, CLIP_SHORT_SIDE, _resize_labels,
-                                        load_propagation_clip)
 from lib.toyworld import CLASS_NAMES, load_example_ground_truth
 from lib.video import load_clip
 

@@ -28,10 +28,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from lib.hooks import count_flops  # noqa: E402
-from lib.internals.merging_budget import pool_reconstruct, relative_error  # noqa: E402
-from lib.internals.merging_data import HELD_OUT_SEED_START, evaluate, make_frames, normalise  # noqa: E402
-from lib.internals.merging_features import encode_frames  # noqa: E402
-from lib.internals.merging_segments import merge_segment  # noqa: E402
+from lib.methods.token_merging.budget import pool_reconstruct, relative_error  # noqa: E402
+from lib.methods.token_merging.data import HELD_OUT_SEED_START, evaluate, make_frames, normalise  # noqa: E402
+from lib.methods.token_merging.features import encode_frames  # noqa: E402
+from lib.methods.token_merging.segments import merge_segment  # noqa: E402
 from lib.models import load_model  # noqa: E402
 from lib.toyworld import LongToyVideo  # noqa: E402
 from lib.video import Mp4Writer  # noqa: E402
@@ -41,7 +41,7 @@ import json, resource, sys, time
 sys.path.insert(0, {repo!r})
 import torch
 torch.set_num_threads(2)
-from lib.tasks.token_merging import run_token_merging
+from lib.methods.token_merging.task import run_token_merging
 start = time.perf_counter()
 result = run_token_merging({path!r})
 seconds = time.perf_counter() - start

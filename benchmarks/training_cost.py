@@ -21,12 +21,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
 
-from lib.internals.training_cost import initial_state, measure_memory, time_interleaved  # noqa: E402
-from lib.internals.training_cost_predict import predict_memory  # noqa: E402
-from lib.internals.training_cost_recipe import recipe_for  # noqa: E402
-from lib.internals.training_cost_rss import rss_peak_isolated  # noqa: E402
-from lib.internals.training_cost_taxonomy import machine_description  # noqa: E402
-from lib.models.small_video_transformer import SmallVideoTransformerConfig  # noqa: E402
+from lib.methods.training_cost.model import SmallVideoTransformerConfig  # noqa: E402
+from lib.methods.training_cost.predict import predict_memory  # noqa: E402
+from lib.methods.training_cost.recipe import recipe_for  # noqa: E402
+from lib.methods.training_cost.rss import rss_peak_isolated  # noqa: E402
+from lib.methods.training_cost.step import initial_state, measure_memory, time_interleaved  # noqa: E402
+from lib.methods.training_cost.taxonomy import machine_description  # noqa: E402
 
 MB = 2 ** 20
 NAMES = ("bf16", "checkpointing", "token_drop", "freeze", "lora", "grad_accum", "fused_attention")

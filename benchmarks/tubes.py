@@ -21,10 +21,9 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.hooks import count_model_flops  # noqa: E402
-from lib.internals.tubes_data import (CAMERA_MOTION, SOLO, action_clips, cache_name,  # noqa: E402
-                                      held_out_seeds, resize_clips)
+from lib.methods.tubes.data import CAMERA_MOTION, SOLO, action_clips, cache_name, held_out_seeds, resize_clips  # noqa: E402
+from lib.methods.tubes.model import normalise_batch  # noqa: E402
 from lib.models import get_spec, load_from  # noqa: E402
-from lib.models.tubevit import normalise_batch  # noqa: E402
 
 MODELS = ("tubevit-tiny-toy", "vivit-dense-tiny-toy")
 

@@ -6,9 +6,17 @@ import numpy as np
 
 from demos.common import NO_VIDEO, friendly_errors
 from lib.errors import UserInputError
-from lib.tasks.attention import MODEL_CHOICES, STPT_MODEL, run_attention
-from lib.tasks.attention_render import (cost_table, layer_label, plot_layer_stats, plot_timeline, render_compare,
-                                        render_query, render_rollout, summary)
+from lib.methods.attention.render import (
+    cost_table,
+    layer_label,
+    plot_layer_stats,
+    plot_timeline,
+    render_compare,
+    render_query,
+    render_rollout,
+    summary,
+)
+from lib.methods.attention.task import MODEL_CHOICES, STPT_MODEL, run_attention
 from lib.viz import draw_boxes
 
 INTRO = """### Local vs global attention (STPT, ECCV 2022) and inside video transformers

@@ -6,8 +6,16 @@ import tempfile
 import gradio as gr
 
 from demos.common import NO_VIDEO, friendly_errors
-from lib.tasks.compare import (COMPARISONS, Setting, compare_rows, get_comparison, render_compare, run_compare,
-                               summary, write_numbers_json)
+from lib.methods.compare.task import (
+    COMPARISONS,
+    Setting,
+    compare_rows,
+    get_comparison,
+    render_compare,
+    run_compare,
+    summary,
+    write_numbers_json,
+)
 
 INTRO = """### Compare: two models or two settings on the same clip
 Pick a comparison, set A and B, and run both on the chosen clip. One frame slider drives both views

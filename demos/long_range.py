@@ -4,9 +4,17 @@ from __future__ import annotations
 import gradio as gr
 
 from demos.common import NO_VIDEO, friendly_errors
-from lib.tasks.long_range import (render_attention_vs_kernels, render_cost_curves, render_filmstrip,
-                                  render_prediction, render_receptive_fields, render_stages, run_cost_curves,
-                                  run_long_range, stage_rows)
+from lib.methods.long_range.task import (
+    render_attention_vs_kernels,
+    render_cost_curves,
+    render_filmstrip,
+    render_prediction,
+    render_receptive_fields,
+    render_stages,
+    run_cost_curves,
+    run_long_range,
+    stage_rows,
+)
 
 SOURCES = ("long toy video", "chosen video")
 INTRO = """### Long range: S4 state-space layers vs self-attention (ViS4mer, ECCV 2022)

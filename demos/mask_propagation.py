@@ -9,9 +9,20 @@ import numpy as np
 
 from demos.common import NO_VIDEO, friendly_errors
 from lib.errors import UserInputError
-from lib.tasks.mask_propagation import (FLOW_METHODS, PAINTED, SEGMENTORS, cost_figure, drift_figure, export_bundle,
-                                        frame_caption, load_propagation_clip, render_frame, run_cost_sweep,
-                                        run_mask_propagation, write_overlay_video)
+from lib.methods.mask_propagation.task import (
+    FLOW_METHODS,
+    PAINTED,
+    SEGMENTORS,
+    cost_figure,
+    drift_figure,
+    export_bundle,
+    frame_caption,
+    load_propagation_clip,
+    render_frame,
+    run_cost_sweep,
+    run_mask_propagation,
+    write_overlay_video,
+)
 
 ABOUT = """**MPVSS** (Weng et al., NeurIPS 2023) runs a query-based segmentor only on key frames (every *k*-th),
 predicts one flow field per mask query from (current frame, key frame, key-frame queries), and warps each key-frame

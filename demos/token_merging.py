@@ -4,10 +4,17 @@ from __future__ import annotations
 import gradio as gr
 
 from demos.common import NO_VIDEO, friendly_errors
-from lib.tasks.token_merging import DEFAULT_MODEL, TokenMergingResult, encoder_choices, run_token_merging
-from lib.tasks.token_merging_encoder import render_tome_groups, run_tome_encoder
-from lib.tasks.token_merging_render import (budget_rows, render_budget, render_groups, render_merge_steps,
-                                            render_similarity, render_sources, render_timeline)
+from lib.methods.token_merging.encoder import render_tome_groups, run_tome_encoder
+from lib.methods.token_merging.render import (
+    budget_rows,
+    render_budget,
+    render_groups,
+    render_merge_steps,
+    render_similarity,
+    render_sources,
+    render_timeline,
+)
+from lib.methods.token_merging.task import DEFAULT_MODEL, TokenMergingResult, encoder_choices, run_token_merging
 
 INTRO = """### LongVLM: a long video as a few hundred tokens
 LongVLM samples frames, encodes each into patch tokens, cuts the video into segments, merges each

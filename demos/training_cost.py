@@ -4,9 +4,18 @@ from __future__ import annotations
 import gradio as gr
 
 from demos.common import friendly_errors
-from lib.tasks.training_cost import (DATA_SOURCES, DEFAULT_TECHNIQUES, MEMORY_MEASURES, PARALLEL_HEADERS,
-                                     TABLE_HEADERS, iter_training_cost, parallel_table, render_training_cost,
-                                     run_data_parallel, technique_choices)
+from lib.methods.training_cost.task import (
+    DATA_SOURCES,
+    DEFAULT_TECHNIQUES,
+    MEMORY_MEASURES,
+    PARALLEL_HEADERS,
+    TABLE_HEADERS,
+    iter_training_cost,
+    parallel_table,
+    render_training_cost,
+    run_data_parallel,
+    technique_choices,
+)
 
 INTRO = """### Training cost: the survey's techniques, measured on one training step
 *A Survey on Efficient Training of Transformers* (Zhuang et al., IJCAI 2023) sorts the tricks into computation

@@ -7,10 +7,20 @@ import gradio as gr
 
 from demos.common import NO_VIDEO, friendly_errors
 from lib.errors import UserInputError
-from lib.internals.tubes import PAPER_TUBES
-from lib.tasks.tubes import (DEFAULT_MODEL, TUBE_MODELS, render_costs, render_kernel_animation, render_kernels,
-                             render_position, render_prediction, render_sampling, render_volume, run_tubes,
-                             update_tubes)
+from lib.methods.tubes.geometry import PAPER_TUBES
+from lib.methods.tubes.task import (
+    DEFAULT_MODEL,
+    TUBE_MODELS,
+    render_costs,
+    render_kernel_animation,
+    render_kernels,
+    render_position,
+    render_prediction,
+    render_sampling,
+    render_volume,
+    run_tubes,
+    update_tubes,
+)
 from lib.video import write_gif
 
 INTRO = """### Sparse video tubes (TubeViT, CVPR 2023)

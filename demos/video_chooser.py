@@ -7,7 +7,7 @@ import gradio as gr
 import numpy as np
 
 from lib.examples import Example, list_examples
-from lib.tasks.overview import render_overview, run_overview
+from lib.methods.overview.task import render_overview, run_overview
 from lib.video import VideoError, load_clip
 
 

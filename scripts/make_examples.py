@@ -19,8 +19,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lib.examples import EXAMPLES_DIR  # noqa: E402
-from lib.toyworld import (ACTION_NAMES, ACTION_PHRASES, CLASS_NAMES, LongToyVideo, ToyWorldConfig,  # noqa: E402
-                          photo_pan_clip)
+from lib.toyworld import ACTION_NAMES, ACTION_PHRASES, CLASS_NAMES, LongToyVideo, ToyWorldConfig, photo_pan_clip  # noqa: E402
 from lib.toyworld.clips import build_clip_scene, render_sequence  # noqa: E402
 from lib.toyworld.examples import save_ground_truth  # noqa: E402
 from lib.toyworld.photo import PHOTO_PROVENANCE, photo_pan_scene  # noqa: E402

@@ -22,9 +22,9 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.internals.merging_data import HELD_OUT_SEED_START, evaluate, make_frames, normalise  # noqa: E402
+from lib.methods.token_merging.data import HELD_OUT_SEED_START, evaluate, make_frames, normalise  # noqa: E402
+from lib.methods.token_merging.model import FrameViT  # noqa: E402
 from lib.models.bundled import save_bundled  # noqa: E402
-from lib.models.frame_vit import FrameViT  # noqa: E402
 
 
 def main() -> None:

@@ -28,13 +28,22 @@ import torch.nn.functional as F
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from lib.internals.s4_layer import optimizer_groups  # noqa: E402
-from lib.internals.s4_long_video_task import (COUNT_LABELS, ENCODER_SEEDS, FRAME_CLASS_NAMES,  # noqa: E402
-                                              HELD_OUT_SEEDS, IMAGE_SIZE, TRAIN_SEEDS, count_label,
-                                              frame_targets, sampled_indices, task_video)
+from lib.methods.long_range.data import (  # noqa: E402
+    COUNT_LABELS,
+    ENCODER_SEEDS,
+    FRAME_CLASS_NAMES,
+    HELD_OUT_SEEDS,
+    IMAGE_SIZE,
+    TRAIN_SEEDS,
+    count_label,
+    frame_targets,
+    sampled_indices,
+    task_video,
+)
+from lib.methods.long_range.frame_encoder import ToyFrameEncoder, frame_pairs  # noqa: E402
+from lib.methods.long_range.model import ViS4merDecoder  # noqa: E402
+from lib.methods.long_range.s4_layer import optimizer_groups  # noqa: E402
 from lib.models.bundled import save_bundled  # noqa: E402
-from lib.models.frame_encoder_toy import ToyFrameEncoder, frame_pairs  # noqa: E402
-from lib.models.vis4mer import ViS4merDecoder  # noqa: E402
 
 ENCODER_DIR = ROOT / "assets/models/toy-frame-encoder"
 DECODER_DIRS = {"s4": ROOT / "assets/models/vis4mer-tiny-toy",

@@ -9,7 +9,7 @@ mIoU of propagation at k=5 next to per-frame segmentation and no flow.
 
 Robust training data, as for the segmentor (scripts/train_query_segmentor.py): each clip is rendered at 128 px
 or, with probability --render-2x, at 256 px and area-shrunk like the app's loader, then degraded once for the
-whole clip (lib.internals.degrade: colour jitter, blur, noise, an H.264 round trip over all 32 frames or JPEG).
+whole clip (lib.methods.mask_propagation.degrade: colour jitter, blur, noise, an H.264 round trip over all 32 frames or JPEG).
 Labels and exact flows come from the clean render, brought to the 128 px grid.
 """
 from __future__ import annotations
@@ -22,13 +22,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from lib.internals.degrade import DegradeConfig, Degradation, apply_degradation, draw_degradation
-from lib.internals.propagation_data import CLIP_CONFIG, backward_flows, held_out_seeds, toy_clip, train_seeds
-from lib.internals.propagation_losses import endpoint_error, semantic_nll
-from lib.internals.warp import warp
+from lib.methods.mask_propagation.data import CLIP_CONFIG, backward_flows, held_out_seeds, toy_clip, train_seeds
+from lib.methods.mask_propagation.degrade import Degradation, DegradeConfig, apply_degradation, draw_degradation
+from lib.methods.mask_propagation.flow_model import MPVSSFlow
+from lib.methods.mask_propagation.losses import endpoint_error, semantic_nll
+from lib.methods.mask_propagation.segmentor_model import QuerySegmentor, semantic_probs
+from lib.methods.mask_propagation.warp import warp
 from lib.models.bundled import save_bundled
-from lib.models.mpvss_flow import MPVSSFlow
-from lib.models.query_segmentor import QuerySegmentor, semantic_probs
 
 SEGMENTOR = "assets/models/query-segmentor-tiny-toy"
 OUT = "assets/models/mpvss-flow-tiny-toy"
@@ -133,7 +133,7 @@ def main() -> None:
     model.eval()
     save_bundled(model, args.out)
     print(f"saved {args.out}")
-    from lib.internals.propagation_eval import evaluate_toy  # after saving: evaluation is a separate concern
+    from lib.methods.mask_propagation.evaluate import evaluate_toy  # after saving: evaluation is a separate concern
     scores = evaluate_toy(segmentor, model, held_out_seeds(20), k=5)
     print("held-out mIoU at k=5 (20 clips): " + ", ".join(f"{n} {v:.4f}" for n, v in scores.items()))
 

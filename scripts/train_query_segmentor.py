@@ -9,7 +9,7 @@ held-out seeds). The 256 px renders are other scenes than the 128 px ones of the
 
 Robust training data (the app feeds compressed, rescaled video, not clean renders): each training clip is
 rendered at 128 px or, with probability --render-2x, at 256 px and area-shrunk to 128 px like the app's
-loader; lib.internals.degrade then draws one degradation per clip (colour jitter that keeps class colour
+loader; lib.methods.mask_propagation.degrade then draws one degradation per clip (colour jitter that keeps class colour
 families, blur, noise, an H.264 or JPEG round trip) and shows --grey of the clips without colour: off-colour
 objects (toy world: 15%) are the segmentor's main error, and colourless clips make it learn shape.
 `--eval-only DIR` prints the three held-out scores of saved weights and trains nothing.
@@ -23,20 +23,26 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from lib.internals.degrade import (DegradeConfig, Degradation, apply_degradation, area_resize, draw_degradation,
-                                   nearest_resize_labels)
-from lib.internals.propagation_data import CLIP_CONFIG, held_out_seeds, toy_clip, train_seeds
-from lib.internals.propagation_losses import semantic_targets, set_loss
-from lib.internals.propagation_metrics import mean_iou
+from lib.methods.mask_propagation.data import CLIP_CONFIG, held_out_seeds, toy_clip, train_seeds
+from lib.methods.mask_propagation.degrade import (
+    Degradation,
+    DegradeConfig,
+    apply_degradation,
+    area_resize,
+    draw_degradation,
+    nearest_resize_labels,
+)
+from lib.methods.mask_propagation.losses import semantic_targets, set_loss
+from lib.methods.mask_propagation.metrics import mean_iou
+from lib.methods.mask_propagation.segmentor_model import QuerySegmentor, semantic_probs
 from lib.models.bundled import save_bundled
-from lib.models.query_segmentor import QuerySegmentor, semantic_probs
 from lib.toyworld import CLASS_NAMES
 from lib.toyworld.clips import build_clip_scene
 from lib.toyworld.render import render
 
 OUT = "assets/models/query-segmentor-tiny-toy"
 APP_CRF = 18          # scripts/make_examples.py writes the example clips at this quality
-APP_RENDER_SIZE = 256  # ... at this size; the tab shrinks them to 128 (lib.tasks.mask_propagation)
+APP_RENDER_SIZE = 256  # ... at this size; the tab shrinks them to 128 (lib.methods.mask_propagation.task)
 
 
 def build_dataset(seeds: list[int], frames_per_clip: int) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +100,7 @@ def build_robust_dataset(seeds: list[int], frames_per_clip: int, render_2x: floa
 def build_app_like(seeds: list[int], frames_per_clip: int) -> tuple[np.ndarray, np.ndarray]:
     """Held-out frames as the tab sees the examples: 256 px render -> H.264 (CRF 18, 25 fps) -> decoded at
     12.5 fps, short side 128 (lib.video.load_clip, area averaging); class maps nearest-resized."""
-    from lib.internals.degrade import h264_round_trip
+    from lib.methods.mask_propagation.degrade import h264_round_trip
 
     images, labels = [], []
     config = replace(CLIP_CONFIG, height=APP_RENDER_SIZE, width=APP_RENDER_SIZE)

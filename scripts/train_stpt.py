@@ -20,11 +20,19 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.internals.attention_detection import Segment  # noqa: E402
-from lib.internals.attention_stpt_data import (DetectionClip, crop_window, detection_loss, evaluate, held_out_seeds,  # noqa: E402
-                                               mirrored, to_input, toy_video)
+from lib.methods.attention.data import (  # noqa: E402
+    DetectionClip,
+    crop_window,
+    detection_loss,
+    evaluate,
+    held_out_seeds,
+    mirrored,
+    to_input,
+    toy_video,
+)
+from lib.methods.attention.detection import Segment  # noqa: E402
+from lib.methods.attention.model import STPT  # noqa: E402
 from lib.models.bundled import save_bundled  # noqa: E402
-from lib.models.stpt import STPT  # noqa: E402
 
 OUT = {"local": "assets/models/stpt-tiny-toy", "global": "assets/models/stpt-global-tiny-toy"}
 

@@ -5,7 +5,7 @@ differs: the paper's four tubes scaled by 0.5 in space (99 tokens on 32x48x48) v
 8x4x4 tubelets (576 tokens, as many as ViViT's 2x16x16 tubelets scaled to 2x8x8 give, and the same
 128 voxels per token). Labels are the main actor's motion pattern (lib.toyworld.ACTION_NAMES).
 Clips look like the app's examples: the actor among distractors under a moving camera
-(lib.internals.tubes_data.SOLO / CAMERA_MOTION; --solo --no-camera-motion: the actor alone, still camera).
+(lib.methods.tubes.data.SOLO / CAMERA_MOTION; --solo --no-camera-motion: the actor alone, still camera).
 Held-out clips use seeds from 1,000,000 on, never used in training; the script prints their top-1.
 Rendered clips are cached under --cache-dir (about 1.3 GB for 3,000 training clips).
 
@@ -28,17 +28,23 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from lib.internals.tubes import PAPER_TUBES, dense_tubelets, scale_tubes  # noqa: E402
-from lib.internals.tubes_data import (CAMERA_MOTION, SOLO, action_clips, cache_name,  # noqa: E402
-                                      held_out_seeds, resize_clips, train_seeds)
+from lib.methods.tubes.data import (  # noqa: E402
+    CAMERA_MOTION,
+    SOLO,
+    action_clips,
+    cache_name,
+    held_out_seeds,
+    resize_clips,
+    train_seeds,
+)
+from lib.methods.tubes.geometry import PAPER_TUBES, dense_tubelets, scale_tubes  # noqa: E402
+from lib.methods.tubes.model import TubeViT, normalise_batch  # noqa: E402
 from lib.models.bundled import save_bundled  # noqa: E402
-from lib.models.tubevit import TubeViT, normalise_batch  # noqa: E402
 from lib.toyworld import ACTION_NAMES  # noqa: E402
 
 INPUT_SHAPE = (32, 48, 48)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from api_steps import clip, refusal
 from browser_steps import open_with_example
 

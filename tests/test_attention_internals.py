@@ -5,13 +5,25 @@ import torch
 
 from lib.errors import UserInputError
 from lib.hooks import TokenGrid
-from lib.internals.attention_detection import (Detection, Segment, average_precision, decode_detections,
-                                               mean_average_precision, nms_1d, tiou)
-from lib.internals.attention_maps import LayerAttention
-from lib.internals.attention_rollout import attention_rollout, pooling_matrix, with_residual
-from lib.internals.attention_stats import layer_stats, mean_distances, mean_entropy
-from lib.internals.attention_windows import (local_to_full, window_of_cell, window_partition, window_reverse,
-                                             window_token_indices)
+from lib.methods.attention.detection import (
+    Detection,
+    Segment,
+    average_precision,
+    decode_detections,
+    mean_average_precision,
+    nms_1d,
+    tiou,
+)
+from lib.methods.attention.maps import LayerAttention
+from lib.methods.attention.rollout import attention_rollout, pooling_matrix, with_residual
+from lib.methods.attention.stats import layer_stats, mean_distances, mean_entropy
+from lib.methods.attention.windows import (
+    local_to_full,
+    window_of_cell,
+    window_partition,
+    window_reverse,
+    window_token_indices,
+)
 
 
 def softmax_rows(shape, seed=0):

@@ -6,12 +6,12 @@ import pytest
 import torch
 
 from lib.hooks import RecordingError, record_attention
+from lib.methods.attention.model import SpaceTimeAttention
+from lib.methods.long_range.model import SelfAttention as ViS4merAttention
+from lib.methods.token_merging.model import Attention as FrameViTAttention
+from lib.methods.training_cost.model import Attention as SmallVideoAttention
+from lib.methods.tubes.model import SelfAttention as TubeViTAttention
 from lib.models.attention import ProbedSelfAttention
-from lib.models.frame_vit import Attention as FrameViTAttention
-from lib.models.small_video_transformer import Attention as SmallVideoAttention
-from lib.models.stpt import SpaceTimeAttention
-from lib.models.tubevit import SelfAttention as TubeViTAttention
-from lib.models.vis4mer import SelfAttention as ViS4merAttention
 
 DIM, HEADS, TOKENS = 24, 3, 10
 

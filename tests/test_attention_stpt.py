@@ -4,11 +4,21 @@ import pytest
 import torch
 
 from lib.hooks import count_model_flops, find_attention_modules, record_attention
-from lib.internals.attention_detection import Segment
-from lib.internals.attention_stpt_data import (MIRROR, assign_targets, crop_window, detect, detection_loss, mirrored,
-                                               step_labels, to_input, toy_video, toy_window)
+from lib.methods.attention.data import (
+    MIRROR,
+    assign_targets,
+    crop_window,
+    detect,
+    detection_loss,
+    mirrored,
+    step_labels,
+    to_input,
+    toy_video,
+    toy_window,
+)
+from lib.methods.attention.detection import Segment
+from lib.methods.attention.model import STPT
 from lib.models.bundled import save_bundled
-from lib.models.stpt import STPT
 
 torch.set_num_threads(2)
 

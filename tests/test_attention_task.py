@@ -8,13 +8,20 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from lib.errors import UserInputError  # noqa: E402
-from lib.internals.attention_detection import Segment  # noqa: E402
-from lib.internals.attention_stpt_data import toy_video  # noqa: E402
+from lib.methods.attention.data import toy_video  # noqa: E402
+from lib.methods.attention.detection import Segment  # noqa: E402
+from lib.methods.attention.record import estimate_record_bytes, record_view  # noqa: E402
+from lib.methods.attention.render import (  # noqa: E402
+    cost_table,
+    plot_layer_stats,
+    plot_timeline,
+    render_compare,
+    render_query,
+    render_rollout,
+    summary,
+)
+from lib.methods.attention.task import run_hub, run_stpt  # noqa: E402
 from lib.models.preprocess import PreprocessConfig  # noqa: E402
-from lib.tasks.attention import run_hub, run_stpt  # noqa: E402
-from lib.tasks.attention_record import estimate_record_bytes, record_view  # noqa: E402
-from lib.tasks.attention_render import (cost_table, plot_layer_stats, plot_timeline, render_compare,  # noqa: E402
-                                        render_query, render_rollout, summary)
 from tests.test_attention_stpt import tiny  # noqa: E402
 from tests.test_models import tiny_timesformer, tiny_videomae  # noqa: E402
 
@@ -117,8 +124,8 @@ def test_memory_budget_refuses_with_a_sentence_and_records_only_requested_layers
 
 
 def test_run_attention_refuses_missing_video_and_unavailable_hub_model(tmp_path):
+    from lib.methods.attention.task import run_attention
     from lib.models import ModelUnavailableError
-    from lib.tasks.attention import run_attention
     from lib.video import write_mp4
 
     with pytest.raises(UserInputError, match="Choose an example"):
@@ -142,7 +149,7 @@ import numpy as np, torch
 torch.set_num_threads(2)
 from transformers import VideoMAEConfig, VideoMAEForVideoClassification
 from lib.models.preprocess import PreprocessConfig
-from lib.tasks.attention import run_hub
+from lib.methods.attention.task import run_hub
 config = VideoMAEConfig(num_labels=400)  # ViT-B geometry: 16 x 224 x 224 -> 1568 tokens, 12 layers x 12 heads
 config._attn_implementation = "eager"
 model = VideoMAEForVideoClassification(config).eval()  # random weights: memory does not depend on them

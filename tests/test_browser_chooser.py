@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import pytest
-
 from browser_steps import open_with_example
+
 from lib.video import VideoError, load_clip
 
 

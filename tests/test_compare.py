@@ -8,8 +8,15 @@ import numpy as np
 import pytest
 
 from lib.errors import UserInputError
-from lib.tasks.compare import (COMPARISONS, Setting, compare_numbers, compare_rows, render_compare, run_compare,
-                               write_numbers_json)
+from lib.methods.compare.task import (
+    COMPARISONS,
+    Setting,
+    compare_numbers,
+    compare_rows,
+    render_compare,
+    run_compare,
+    write_numbers_json,
+)
 from lib.video import write_mp4
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "assets" / "examples" / "toy_left.mp4"

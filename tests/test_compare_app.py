@@ -5,7 +5,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from api_steps import clip, refusal
 from browser_steps import open_with_example
 

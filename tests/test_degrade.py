@@ -1,10 +1,20 @@
-"""Training degradations (lib.internals.degrade): shapes, identities, strength, seeded reproducibility."""
+"""Training degradations (lib.methods.mask_propagation.degrade): shapes, identities, strength, seeded reproducibility."""
 import numpy as np
 import pytest
 
-from lib.internals.degrade import (DegradeConfig, Degradation, add_noise, adjust_colour, apply_degradation,
-                                   area_resize, draw_degradation, gaussian_blur, h264_round_trip, jpeg_round_trip,
-                                   nearest_resize_labels)
+from lib.methods.mask_propagation.degrade import (
+    Degradation,
+    DegradeConfig,
+    add_noise,
+    adjust_colour,
+    apply_degradation,
+    area_resize,
+    draw_degradation,
+    gaussian_blur,
+    h264_round_trip,
+    jpeg_round_trip,
+    nearest_resize_labels,
+)
 
 
 @pytest.fixture(scope="module")

@@ -8,11 +8,16 @@ import torch
 
 from lib.errors import UserInputError
 from lib.hooks import record_attention
-from lib.internals.cost_curves import (check_attention_fits, geometric_lengths, largest_length_within,
-                                       measure_cost_curves, predict_attention_bytes)
-from lib.internals.cost_measure import forward_backward, forward_only, peak_memory_bytes
+from lib.methods.long_range.cost_curves import (
+    check_attention_fits,
+    geometric_lengths,
+    largest_length_within,
+    measure_cost_curves,
+    predict_attention_bytes,
+)
+from lib.methods.long_range.cost_measure import forward_backward, forward_only, peak_memory_bytes
+from lib.methods.long_range.model import SelfAttention, ViS4merDecoder
 from lib.models.bundled import save_bundled
-from lib.models.vis4mer import SelfAttention, ViS4merDecoder
 
 
 @pytest.mark.parametrize("mixer", ["s4", "attention"])

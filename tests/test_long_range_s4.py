@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from lib.internals.s4_kernel import (
+from lib.methods.long_range.s4_kernel import (
     direct_causal_conv,
     discretize_zoh,
     fft_causal_conv,
@@ -14,7 +14,7 @@ from lib.internals.s4_kernel import (
     s4d_lin_init,
     s4d_recurrence,
 )
-from lib.internals.s4_layer import S4DLayer, optimizer_groups
+from lib.methods.long_range.s4_layer import S4DLayer, optimizer_groups
 
 
 def _params(dtype=torch.float64, channels=3, state=8, seed=0):

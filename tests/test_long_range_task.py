@@ -6,10 +6,19 @@ import plotly.graph_objects as go
 import pytest
 
 from lib.errors import UserInputError
-from lib.internals.cost_curves import largest_length_within, predict_attention_bytes
-from lib.tasks.long_range import (attention_span, render_attention_vs_kernels, render_cost_curves,
-                                  render_filmstrip, render_prediction, render_receptive_fields, render_stages,
-                                  run_cost_curves, run_long_range, stage_rows)
+from lib.methods.long_range.cost_curves import largest_length_within, predict_attention_bytes
+from lib.methods.long_range.task import (
+    attention_span,
+    render_attention_vs_kernels,
+    render_cost_curves,
+    render_filmstrip,
+    render_prediction,
+    render_receptive_fields,
+    render_stages,
+    run_cost_curves,
+    run_long_range,
+    stage_rows,
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +60,8 @@ def test_too_long_for_the_budget_is_refused_naming_the_largest_length():
 
 
 def test_chosen_video_file_runs(tmp_path):
+    from lib.methods.long_range.data import task_video
     from lib.video import write_mp4
-    from lib.internals.s4_long_video_task import task_video
 
     video = task_video(900_002, num_frames=160)
     path = write_mp4(video.frames(list(range(160))), tmp_path / "long.mp4", fps=25.0)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from api_steps import clip, refusal
 from browser_steps import open_with_example
 
@@ -48,7 +47,7 @@ def test_painting_from_the_image_editor_becomes_labels():
     import numpy as np
 
     from demos.mask_propagation import _painting
-    from lib.internals.propagation_segmentors import labels_from_painting
+    from lib.methods.mask_propagation.segmentors import labels_from_painting
 
     assert _painting(None) is None and _painting({"background": None, "layers": [], "composite": None}) is None
     first, second = np.zeros((16, 16, 4), np.uint8), np.zeros((16, 16, 4), np.uint8)

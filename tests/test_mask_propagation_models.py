@@ -4,17 +4,21 @@ import pytest
 import torch
 
 from lib.errors import UserInputError
-from lib.internals.propagation import key_frames, propagate
-from lib.internals.propagation_data import CLIP_CONFIG, backward_flows, toy_clip
-from lib.internals.propagation_metrics import warp_error
-from lib.internals.propagation_motion import FlowMethod
-from lib.internals.propagation_segmentors import (KeyFrameSegmentor, hub_class_names, labels_from_painting,
-                                                  painted_segmentation)
-from lib.internals.propagation_sweep import sweep_clip
+from lib.methods.mask_propagation.data import CLIP_CONFIG, backward_flows, toy_clip
+from lib.methods.mask_propagation.flow_model import MPVSSFlow
+from lib.methods.mask_propagation.metrics import warp_error
+from lib.methods.mask_propagation.motion import FlowMethod
+from lib.methods.mask_propagation.propagate import key_frames, propagate
+from lib.methods.mask_propagation.segmentor_model import QuerySegmentor, semantic_probs
+from lib.methods.mask_propagation.segmentors import (
+    KeyFrameSegmentor,
+    hub_class_names,
+    labels_from_painting,
+    painted_segmentation,
+)
+from lib.methods.mask_propagation.sweep import sweep_clip
+from lib.methods.mask_propagation.task import CostSweep, cost_figure
 from lib.models import save_bundled
-from lib.models.mpvss_flow import MPVSSFlow
-from lib.models.query_segmentor import QuerySegmentor, semantic_probs
-from lib.tasks.mask_propagation import CostSweep, cost_figure
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from lib.errors import UserInputError
-from lib.internals.propagation_data import toy_clip
-from lib.internals.propagation_flow import dis_flow, zero_flow
-from lib.internals.propagation_metrics import warp_error
-from lib.internals.propagation_motion import FlowMethod
-from lib.internals.propagation_segmentors import painted_segmentation
+from lib.methods.mask_propagation import task as mp
+from lib.methods.mask_propagation.data import toy_clip
+from lib.methods.mask_propagation.flow import dis_flow, zero_flow
+from lib.methods.mask_propagation.metrics import warp_error
+from lib.methods.mask_propagation.motion import FlowMethod
+from lib.methods.mask_propagation.segmentors import painted_segmentation
 from lib.models import load_model
-from lib.tasks import mask_propagation as mp
 from lib.toyworld import photo_pan_clip
 
 

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 import torch
 
-from lib.internals.propagation_flow import dis_flow, zero_flow
-from lib.internals.propagation_metrics import confusion, mean_iou, warp_error
-from lib.internals.warp import resize_flow, warp
+from lib.methods.mask_propagation.flow import dis_flow, zero_flow
+from lib.methods.mask_propagation.metrics import confusion, mean_iou, warp_error
+from lib.methods.mask_propagation.warp import resize_flow, warp
 from lib.toyworld import photo_pan_clip
 
 

@@ -17,11 +17,11 @@ from lib.models import (
     load_from,
     load_model,
     preprocess_config,
+    registry,
     save_bundled,
     video_to_tensor,
 )
 from lib.models.hub import unavailable_message
-from lib.models import registry
 from lib.models.registry import import_class
 
 torch.set_num_threads(2)

@@ -5,11 +5,22 @@ import numpy as np
 import pytest
 import torch
 
-from lib.internals.merging import (bipartite_soft_matching, halving_schedule, merge_wavg, pseudo_head_metric,
-                                   source_matrix, trace_sources)
-from lib.internals.merging_budget import (pool_reconstruct, pooling_grid, relative_error, segment_similarity,
-                                          token_budgets)
-from lib.internals.merging_segments import global_tokens, merge_segment
+from lib.methods.token_merging.budget import (
+    pool_reconstruct,
+    pooling_grid,
+    relative_error,
+    segment_similarity,
+    token_budgets,
+)
+from lib.methods.token_merging.merging import (
+    bipartite_soft_matching,
+    halving_schedule,
+    merge_wavg,
+    pseudo_head_metric,
+    source_matrix,
+    trace_sources,
+)
+from lib.methods.token_merging.segments import global_tokens, merge_segment
 
 
 def _features(seed: int, b: int = 2, n: int = 37, c: int = 16) -> torch.Tensor:

@@ -7,11 +7,11 @@ import pytest
 import torch
 
 from lib.errors import UserInputError
-from lib.internals.merging_features import encode_frames
+from lib.methods.token_merging import render
+from lib.methods.token_merging.features import encode_frames
+from lib.methods.token_merging.model import FrameViT
+from lib.methods.token_merging.task import run_token_merging
 from lib.models import get_spec, load_from, save_bundled
-from lib.models.frame_vit import FrameViT
-from lib.tasks import token_merging_render as render
-from lib.tasks.token_merging import run_token_merging
 from lib.video import Clip, write_mp4
 
 
@@ -136,7 +136,7 @@ def test_renders(tiny_vit):
 
 
 def test_tome_encoder_task(tiny_vit):
-    from lib.tasks.token_merging_encoder import render_tome_groups, run_tome_encoder
+    from lib.methods.token_merging.encoder import render_tome_groups, run_tome_encoder
 
     result = run_tome_encoder(_clip(4), r=3, model=tiny_vit, repeats=1)
     assert result.tokens_per_block == (17, 14, 11, 8)

@@ -8,8 +8,16 @@ import numpy as np
 import pytest
 
 from lib.errors import UserInputError
-from lib.toyworld import (ACTION_NAMES, CLASS_NAMES, LONG_VIDEO_ACTIONS, LongToyVideo, ToyWorldConfig, generate_clip,
-                          load_example_ground_truth, photo_pan_clip)
+from lib.toyworld import (
+    ACTION_NAMES,
+    CLASS_NAMES,
+    LONG_VIDEO_ACTIONS,
+    LongToyVideo,
+    ToyWorldConfig,
+    generate_clip,
+    load_example_ground_truth,
+    photo_pan_clip,
+)
 from lib.toyworld.clips import build_clip_scene
 from lib.toyworld.examples import save_ground_truth
 from lib.toyworld.render import flow_from_affines, instance_flow_affines

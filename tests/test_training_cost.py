@@ -5,11 +5,19 @@ import pytest
 import torch
 
 from lib.errors import UserInputError
-from lib.internals.training_cost import (build_model, count_params, forward_backward, initial_state, make_optimizer,
-                                         measure_memory, measure_recipe, training_step)
-from lib.internals.training_cost_memory import profile_cpu_memory
-from lib.internals.training_cost_recipe import TrainingRecipe, recipe_for
-from lib.models.small_video_transformer import SmallVideoTransformerConfig
+from lib.methods.training_cost.memory import profile_cpu_memory
+from lib.methods.training_cost.model import SmallVideoTransformerConfig
+from lib.methods.training_cost.recipe import TrainingRecipe, recipe_for
+from lib.methods.training_cost.step import (
+    build_model,
+    count_params,
+    forward_backward,
+    initial_state,
+    make_optimizer,
+    measure_memory,
+    measure_recipe,
+    training_step,
+)
 
 CONFIG = SmallVideoTransformerConfig(num_frames=4, image_size=32, dim=64, heads=2, depth=2, num_classes=10)
 

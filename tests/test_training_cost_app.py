@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import pytest
-
 from api_steps import clip, refusal
 
 # video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size, num_frames, image_size,

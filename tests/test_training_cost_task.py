@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 import torch
 
-import lib.tasks.training_cost as task
+import lib.methods.training_cost.task as task
 from lib.errors import UserInputError
-from lib.internals.training_cost import build_model, count_params, initial_state, measure_memory
-from lib.internals.training_cost_data import clip_batch, label_for_video, toy_batch
-from lib.internals.training_cost_figures import taxonomy_figure
-from lib.internals.training_cost_predict import check_fits, parameter_counts, predict_memory
-from lib.internals.training_cost_recipe import TECHNIQUES, TrainingRecipe, recipe_for
-from lib.internals.training_cost_taxonomy import MEASURED, NOT_MEASURABLE, TAXONOMY, measured_leaves
-from lib.models.small_video_transformer import SmallVideoTransformerConfig
+from lib.methods.training_cost.data import clip_batch, label_for_video, toy_batch
+from lib.methods.training_cost.model import SmallVideoTransformerConfig
+from lib.methods.training_cost.predict import check_fits, parameter_counts, predict_memory
+from lib.methods.training_cost.recipe import TECHNIQUES, TrainingRecipe, recipe_for
+from lib.methods.training_cost.render import taxonomy_figure
+from lib.methods.training_cost.step import build_model, count_params, initial_state, measure_memory
+from lib.methods.training_cost.taxonomy import MEASURED, NOT_MEASURABLE, TAXONOMY, measured_leaves
 
 CONFIG = SmallVideoTransformerConfig(num_frames=4, image_size=32, dim=64, heads=2, depth=2)
 TINY = dict(batch_size=2, num_frames=4, image_size=32, dim=64, depth=2, heads=2, steps=2)

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
-
 from api_steps import clip, refusal
 from browser_steps import open_with_example
+
 from demos.tubes import COLUMNS, DEFAULT_ROWS
 
 

@@ -7,10 +7,18 @@ import torch
 import torch.nn.functional as F
 
 from lib.errors import UserInputError
-from lib.internals.tubes import (PAPER_INPUT, PAPER_TUBES, TubeSpec, dense_tubelets, image_tubes, scale_tubes,
-                                 tube_grid_size, tube_layout)
-from lib.internals.tubes_kernels import inflate_patch_kernel, interpolate_kernel, kernel_order, kernel_to_rgb
-from lib.internals.tubes_position import cosine_similarity_to, sincos_3d
+from lib.methods.tubes.geometry import (
+    PAPER_INPUT,
+    PAPER_TUBES,
+    TubeSpec,
+    dense_tubelets,
+    image_tubes,
+    scale_tubes,
+    tube_grid_size,
+    tube_layout,
+)
+from lib.methods.tubes.kernels import inflate_patch_kernel, interpolate_kernel, kernel_order, kernel_to_rgb
+from lib.methods.tubes.position import cosine_similarity_to, sincos_3d
 
 
 def test_paper_tubes_give_539_tokens_by_valid_convolution():

@@ -6,9 +6,9 @@ import torch
 import torch.nn.functional as F
 
 from lib.hooks import record_attention
-from lib.internals.tubes import PAPER_TUBES, dense_tubelets, scale_tubes
+from lib.methods.tubes.geometry import PAPER_TUBES, dense_tubelets, scale_tubes
+from lib.methods.tubes.model import TubeViT, video_input
 from lib.models.bundled import save_bundled
-from lib.models.tubevit import TubeViT, video_input
 
 SHAPE = (32, 48, 48)
 HALF = scale_tubes(PAPER_TUBES, spatial=0.5)
@@ -91,7 +91,7 @@ def test_video_input_resizes_and_samples_frames():
 
 def test_inflation_from_a_tiny_vit_saved_and_loaded(tmp_path):
     transformers = pytest.importorskip("transformers")
-    from lib.models.tubevit_hub import TubeViTFromViT, tubevit_from_vit
+    from lib.methods.tubes.hub import TubeViTFromViT, tubevit_from_vit
 
     config = transformers.ViTConfig(image_size=32, patch_size=16, hidden_size=24, num_hidden_layers=2,
                                     num_attention_heads=2, intermediate_size=48)
@@ -124,7 +124,7 @@ def test_inflation_from_a_tiny_vit_saved_and_loaded(tmp_path):
 def test_training_normalisation_matches_video_input():
     import numpy as np
 
-    from lib.models.tubevit import normalise_batch
+    from lib.methods.tubes.model import normalise_batch
 
     model = tiny(pixel_mean=[0.2, 0.3, 0.4], pixel_std=[0.1, 0.2, 0.3])
     frames = np.random.default_rng(1).integers(0, 256, SHAPE + (3,), dtype=np.uint8)  # already the model's size
@@ -134,7 +134,7 @@ def test_training_normalisation_matches_video_input():
 
 def test_inflation_accepts_the_image_classifier_the_registry_loads():
     transformers = pytest.importorskip("transformers")
-    from lib.models.tubevit_hub import tubevit_from_vit
+    from lib.methods.tubes.hub import tubevit_from_vit
 
     config = transformers.ViTConfig(image_size=32, patch_size=16, hidden_size=24, num_hidden_layers=1,
                                     num_attention_heads=2, intermediate_size=48, num_labels=3)

@@ -5,10 +5,20 @@ import numpy as np
 import pytest
 
 from lib.errors import UserInputError
-from lib.internals.tubes import PAPER_TUBES, TubeSpec, scale_tubes
-from lib.internals.tubes_cost import EncoderSize, compare_tokenisers
-from lib.tasks.tubes import (describe_scaled_tubes, render_costs, render_kernel_animation, render_kernels, render_position, render_prediction,
-                             render_sampling, render_volume, run_tubes, update_tubes)
+from lib.methods.tubes.cost import EncoderSize, compare_tokenisers
+from lib.methods.tubes.geometry import PAPER_TUBES, TubeSpec, scale_tubes
+from lib.methods.tubes.task import (
+    describe_scaled_tubes,
+    render_costs,
+    render_kernel_animation,
+    render_kernels,
+    render_position,
+    render_prediction,
+    render_sampling,
+    render_volume,
+    run_tubes,
+    update_tubes,
+)
 
 SMALL = EncoderSize(dim=48, depth=2, heads=2, mlp_dim=96)
 HALF = scale_tubes(PAPER_TUBES, spatial=0.5)

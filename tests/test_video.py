@@ -13,8 +13,20 @@ import pytest
 from PIL import Image
 
 from lib.errors import UserInputError
-from lib.video import (Clip, Mp4Writer, VideoError, VideoInfo, cap_indices, fps_indices, load_clip,
-                       probe_video, segment_indices, uniform_indices, write_gif, write_mp4)
+from lib.video import (
+    Clip,
+    Mp4Writer,
+    VideoError,
+    VideoInfo,
+    cap_indices,
+    fps_indices,
+    load_clip,
+    probe_video,
+    segment_indices,
+    uniform_indices,
+    write_gif,
+    write_mp4,
+)
 from tests import video_samples as samples
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

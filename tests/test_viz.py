@@ -2,8 +2,21 @@
 import numpy as np
 import pytest
 
-from lib.viz import (PALETTE, colour_for, colour_wheel, colourise, draw_boxes, draw_grid, filmstrip,
-                     filmstrip_positions, flow_to_rgb, hex_colour, overlay_heatmap, overlay_mask, tile)
+from lib.viz import (
+    PALETTE,
+    colour_for,
+    colour_wheel,
+    colourise,
+    draw_boxes,
+    draw_grid,
+    filmstrip,
+    filmstrip_positions,
+    flow_to_rgb,
+    hex_colour,
+    overlay_heatmap,
+    overlay_mask,
+    tile,
+)
 
 
 @pytest.fixture

@@ -1,9 +1,8 @@
 """Sample files for video tests: small good videos with known content, and every kind of bad file."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import io
+from pathlib import Path
 
 import av
 import numpy as np

@@ -9,8 +9,17 @@ from lib.toyworld.clips import generate_clip
 from lib.toyworld.examples import load_example_ground_truth
 from lib.toyworld.long_video import LongToyVideo
 from lib.toyworld.photo import photo_pan_clip
-from lib.toyworld.spec import (ACTION_NAMES, ACTION_PHRASES, BACKGROUND_ACTION, CLASS_NAMES, LONG_VIDEO_ACTIONS,
-                               ActionSegment, ToyClip, ToyFrame, ToyWorldConfig)
+from lib.toyworld.spec import (
+                               ACTION_NAMES,
+                               ACTION_PHRASES,
+                               BACKGROUND_ACTION,
+                               CLASS_NAMES,
+                               LONG_VIDEO_ACTIONS,
+                               ActionSegment,
+                               ToyClip,
+                               ToyFrame,
+                               ToyWorldConfig,
+)
 
 __all__ = ["ACTION_NAMES", "ACTION_PHRASES", "BACKGROUND_ACTION", "CLASS_NAMES", "LONG_VIDEO_ACTIONS", "ActionSegment",
            "LongToyVideo", "ToyClip", "ToyFrame", "ToyWorldConfig", "generate_clip", "load_example_ground_truth",

@@ -4,8 +4,15 @@ from __future__ import annotations
 import numpy as np
 
 from lib.toyworld.render import Rendered, Scene, flow_between, render
-from lib.toyworld.scene import (DISTRACTOR_SIZE_RATIO, actor_motion, clip_camera, distractor_motion, make_layer,
-                                random_background, random_class)
+from lib.toyworld.scene import (
+    DISTRACTOR_SIZE_RATIO,
+    actor_motion,
+    clip_camera,
+    distractor_motion,
+    make_layer,
+    random_background,
+    random_class,
+)
 from lib.toyworld.spec import ACTION_NAMES, ToyClip, ToyWorldConfig
 
 

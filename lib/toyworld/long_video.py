@@ -14,8 +14,16 @@ import numpy as np
 
 from lib.toyworld.motion import Motion
 from lib.toyworld.render import Layer, Scene, flow_between, instance_flow_affines, render
-from lib.toyworld.scene import (DISTRACTOR_SIZE_RATIO, actor_motion, looping_distractor_motion, make_layer,
-                                random_background, random_class, swaying_camera, texture_size)
+from lib.toyworld.scene import (
+    DISTRACTOR_SIZE_RATIO,
+    actor_motion,
+    looping_distractor_motion,
+    make_layer,
+    random_background,
+    random_class,
+    swaying_camera,
+    texture_size,
+)
 from lib.toyworld.spec import BACKGROUND_ACTION, LONG_VIDEO_ACTIONS, ActionSegment, ToyFrame
 from lib.toyworld.textures import object_texture
 

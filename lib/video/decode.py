@@ -13,6 +13,7 @@ from pathlib import Path
 
 import av  # noqa: F401  (load order matters, see below)
 import cv2
+
 # decord ships its own FFmpeg libraries; when they load before PyAV's, PyAV's libvpx encoder fails to
 # open (avcodec_open2 returns EINVAL). Importing av first keeps both working in one process.
 import decord

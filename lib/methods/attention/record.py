@@ -1,0 +1,136 @@
+"""Recording one model's attention on one clip, safely: only the layers asked for, fp16, within a budget.
+
+`record_view(model, family, pixel_values, ...)` -> ModelView works for the project's STPT models
+(attention found through AttentionProbe) and for transformers' VideoMAE / TimeSformer loaded with
+eager attention; the token geometry comes from the model's own config, never from its name.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from lib.errors import UserInputError
+from lib.hooks import TokenGrid, count_flops, find_attention_modules, record_attention
+from lib.methods.attention.maps import LayerAttention
+from lib.methods.attention.rollout import attention_rollout
+from lib.methods.attention.stats import LayerStats, layer_stats
+
+MAX_RECORD_BYTES = 1_500_000_000  # attention maps kept per view (fp16); VideoMAE-B, 16 frames, all layers: 0.7 GB
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """One model's attention on one clip (batch of one).
+
+    layers:       recorded layers in execution order (see LayerAttention for the layouts).
+    layer_ids:    index of each layer in find_attention_modules(model) (the "layers" the user picks).
+    stats:        distance / entropy per recorded layer.
+    rollout:      (N_last, N_first) rollout through the recorded layers, rows sum to 1; None if not asked.
+    gflops:       forward GFLOPs of one clip (FlopCounterMode).
+    record_bytes: bytes of the recorded maps (fp16).
+    logits:       model output kept for predictions (classification: (classes,); STPT: None).
+    """
+
+    model_name: str
+    family: str
+    layers: tuple[LayerAttention, ...]
+    layer_ids: tuple[int, ...]
+    stats: tuple[LayerStats, ...]
+    rollout: np.ndarray | None
+    gflops: float
+    record_bytes: int
+    logits: np.ndarray | None = None
+
+
+def _video_grid(model: torch.nn.Module, family: str, num_frames: int, size: int) -> TokenGrid:
+    config = model.config
+    p = int(config.patch_size)
+    if family == "videomae":
+        ts = int(config.tubelet_size)
+        return TokenGrid(num_frames // ts, size // p, size // p, tubelet=(ts, p, p))
+    return TokenGrid(num_frames, size // p, size // p, tubelet=(1, p, p))  # TimeSformer: one token per frame patch
+
+
+def estimate_record_bytes(model: torch.nn.Module, family: str, num_frames: int, size: int,
+                          layers: Sequence[int]) -> int:
+    """Bytes of the fp16 maps `record_view` would keep when recording `layers` (indices into
+    find_attention_modules(model)), computed from the geometry before anything runs."""
+    if family == "stpt":
+        total = 0
+        for index in layers:
+            g = model.geometry[index]
+            keys = int(np.prod(g.window)) if g.window else g.grid.num_tokens
+            total += g.grid.num_cells * keys * model.stages[g.stage][0].attn.heads * 2
+        return total
+    grid = _video_grid(model, family, num_frames, size)
+    heads = int(model.config.num_attention_heads)
+    if family == "videomae":
+        return len(layers) * heads * grid.num_tokens ** 2 * 2
+    space = grid.t * heads * (1 + grid.h * grid.w) ** 2 * 2
+    time = grid.h * grid.w * heads * grid.t ** 2 * 2
+    return len(layers) * max(space, time)
+
+
+def _check_budget(needed: int, budget: int, count: int) -> None:
+    if needed > budget:
+        raise UserInputError(
+            f"Recording {count} attention layers would need {needed / 1e9:.1f} GB of attention maps, more than the "
+            f"{budget / 1e9:.1f} GB allowed; pick fewer layers or fewer frames.")
+
+
+def _to_layers(model: torch.nn.Module, family: str, rec, num_frames: int, size: int) -> list[LayerAttention]:
+    layers = []
+    for index, name, maps in zip(rec.layer_indices, rec.layer_names, rec.maps):
+        maps = maps.numpy()
+        if family == "stpt":
+            g = model.geometry[index]
+            layer = LayerAttention(name, g.kind, g.grid, maps if g.window else maps[0], g.window)
+        elif family == "videomae":
+            layer = LayerAttention(name, "global", _video_grid(model, family, num_frames, size), maps[0])
+        else:
+            kind = "time" if ".temporal_attention." in name else "space"
+            layer = LayerAttention(name, kind, _video_grid(model, family, num_frames, size), maps)
+        layers.append((index, layer))
+    if family == "timesformer":  # registered space-then-time, but each layer runs time first
+        layers.sort(key=lambda item: (item[1].name.split(".layer.")[1].split(".")[0].zfill(4), item[1].kind != "time"))
+    return layers
+
+
+def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor, *, name: str = "",
+                layers: Sequence[int] | None = None, rollout: bool = True,
+                max_record_bytes: int = MAX_RECORD_BYTES) -> ModelView:
+    """Run `model` once on pixel_values (1, T, 3, S, S) and record the attention of `layers` (None = all).
+
+    family: "stpt", "videomae" or "timesformer". Refuses (UserInputError) before running when the
+    maps would exceed `max_record_bytes`. Rollout runs through the recorded layers in order.
+    """
+    if family not in ("stpt", "videomae", "timesformer"):
+        raise UserInputError(f"Attention views support STPT, VideoMAE and TimeSformer models, not {family!r}.")
+    num_frames, size = int(pixel_values.shape[1]), int(pixel_values.shape[-1])
+    total = len(find_attention_modules(model))
+    chosen = sorted({layer % total for layer in layers}) if layers is not None else list(range(total))
+    if layers is not None and any(not -total <= layer < total for layer in layers):
+        raise UserInputError(f"This model has attention layers 0..{total - 1}; pick layers in that range.")
+    if not chosen:
+        raise UserInputError("Pick at least one attention layer to record.")
+    _check_budget(estimate_record_bytes(model, family, num_frames, size, chosen), max_record_bytes, len(chosen))
+    outputs = []
+
+    def forward() -> None:
+        with torch.no_grad():
+            outputs.append(model(pixel_values) if family == "stpt" else model(pixel_values=pixel_values))
+
+    with record_attention(model, layers=chosen, dtype=torch.float16) as rec:
+        flops = count_flops(forward)  # one pass: counted and recorded together
+    output = outputs[0]
+    ordered = _to_layers(model, family, rec, num_frames, size)
+    layer_list = tuple(layer for _, layer in ordered)
+    logits = None if family == "stpt" else output.logits[0].float().numpy()
+    return ModelView(
+        model_name=name, family=family, layers=layer_list, layer_ids=tuple(i for i, _ in ordered),
+        stats=tuple(layer_stats(layer) for layer in layer_list),
+        rollout=attention_rollout(layer_list) if rollout else None, gflops=flops.gflops,
+        record_bytes=sum(layer.nbytes for layer in layer_list), logits=logits)

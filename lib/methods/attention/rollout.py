@@ -1,0 +1,76 @@
+"""Attention rollout across layers, also across the grid changes of a pyramid (hierarchical) model.
+
+Rollout (Abnar & Zuidema 2020; the idea as in jacobgil/vit-explain's `rollout`, re-derived here):
+each layer mixes tokens by A' = (1 - r) A + r I (r: the residual share, 0.5 by default), rows
+renormalised; the product over layers says how much each output token draws on each input token.
+Where a pyramid merges tokens (STPT's patch merging), a pooling matrix P (N_coarse, N_fine) whose
+rows average the fine cells inside each coarse cell joins the grids, so the product is still a
+(N_last, N_first) matrix whose rows sum to 1.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from lib.hooks import TokenGrid
+from lib.methods.attention.maps import LayerAttention
+
+
+def with_residual(attention: np.ndarray, residual: float = 0.5) -> np.ndarray:
+    """(N, N) row-stochastic -> (1 - residual) A + residual I, rows renormalised (float64)."""
+    if not 0.0 <= residual <= 1.0:
+        raise ValueError(f"residual must be in [0, 1], got {residual}")
+    mixed = (1.0 - residual) * np.asarray(attention, np.float64) + residual * np.eye(len(attention))
+    return mixed / np.maximum(mixed.sum(-1, keepdims=True), 1e-12)
+
+
+def _cell_centres(grid: TokenGrid) -> np.ndarray:
+    """(num_cells, 3) centre of every grid cell in input (frame, y, x) units."""
+    t, h, w = np.meshgrid(np.arange(grid.t), np.arange(grid.h), np.arange(grid.w), indexing="ij")
+    cells = np.stack([t.ravel(), h.ravel(), w.ravel()], axis=1).astype(np.float64)
+    return (cells + 0.5) * np.asarray(grid.tubelet, np.float64)
+
+
+def pooling_matrix(fine: TokenGrid, coarse: TokenGrid) -> np.ndarray:
+    """(coarse.num_tokens, fine.num_tokens) row-stochastic: each coarse cell averages the fine cells whose
+    centres lie inside it; prefix tokens map to the prefix token of the same position (or are averaged
+    when the counts differ). Both grids must describe the same input volume."""
+    centres = _cell_centres(fine)
+    ct, cy, cx = coarse.tubelet
+    parent_t = np.minimum((centres[:, 0] // ct).astype(int), coarse.t - 1)
+    parent_h = np.minimum((centres[:, 1] // cy).astype(int), coarse.h - 1)
+    parent_w = np.minimum((centres[:, 2] // cx).astype(int), coarse.w - 1)
+    parent = coarse.num_prefix + (parent_t * coarse.h + parent_h) * coarse.w + parent_w
+    pool = np.zeros((coarse.num_tokens, fine.num_tokens), np.float64)
+    pool[parent, fine.num_prefix + np.arange(fine.num_cells)] = 1.0
+    if coarse.num_prefix and fine.num_prefix:
+        if coarse.num_prefix == fine.num_prefix:
+            pool[np.arange(coarse.num_prefix), np.arange(fine.num_prefix)] = 1.0
+        else:
+            pool[: coarse.num_prefix, : fine.num_prefix] = 1.0
+    elif coarse.num_prefix:  # a prefix token that appears later starts from the mean of all tokens
+        pool[: coarse.num_prefix, :] = 1.0
+    empty = pool.sum(-1) == 0
+    if empty.any():
+        raise ValueError(f"{int(empty.sum())} coarse cells of {coarse} cover no fine cell of {fine}")
+    return pool / pool.sum(-1, keepdims=True)
+
+
+def attention_rollout(layers: Sequence[LayerAttention], *, residual: float = 0.5,
+                      head: int | None = None) -> np.ndarray:
+    """Rollout through `layers` in order: (N_last, N_first) float32, rows sum to 1.
+
+    Row q says how much output token q of the last layer draws on each token of the first layer's
+    grid. head None uses the mean over heads (the usual choice).
+    """
+    if not layers:
+        raise ValueError("rollout needs at least one layer")
+    result = np.eye(layers[0].num_tokens)
+    grid = layers[0].grid
+    for layer in layers:
+        if layer.grid != grid:
+            result = pooling_matrix(grid, layer.grid) @ result
+            grid = layer.grid
+        result = with_residual(layer.dense(head), residual) @ result
+    return result.astype(np.float32)

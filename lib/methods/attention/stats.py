@@ -1,0 +1,83 @@
+"""Per-layer summaries of attention: how far tokens look (space and time) and how spread out heads are.
+
+Mean attention distance (as in ViT, Dosovitskiy et al. 2021, Fig. 7, extended to video): for each query,
+the attention-weighted distance to its keys, averaged over queries. Spatial distance is measured in
+fractions of the frame side (so models of different input size compare), temporal distance in input
+frames. Prefix tokens (CLS) have no position and are left out (their attention mass is ignored and
+the remaining weights renormalised).
+"""
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from lib.hooks import TokenGrid
+from lib.methods.attention.maps import LayerAttention
+
+
+@dataclass(frozen=True)
+class LayerStats:
+    """Summaries of one layer, per head.
+
+    spatial:  (heads,) mean attention distance in fractions of the frame side, >= 0.
+    temporal: (heads,) mean attention distance in input frames, >= 0.
+    entropy:  (heads,) mean row entropy in nats, in [0, log N].
+    """
+
+    name: str
+    kind: str
+    spatial: np.ndarray
+    temporal: np.ndarray
+    entropy: np.ndarray
+
+
+@functools.lru_cache(maxsize=8)
+def _distances(grid: TokenGrid) -> tuple[np.ndarray, np.ndarray]:
+    """(cells, cells) spatial distance (fraction of frame side) and temporal distance (input frames)."""
+    ft, fy, fx = grid.tubelet
+    t, h, w = np.meshgrid(np.arange(grid.t), np.arange(grid.h), np.arange(grid.w), indexing="ij")
+    side = float(max(grid.h * fy, grid.w * fx))
+    ys, xs = (h.ravel() + 0.5) * fy / side, (w.ravel() + 0.5) * fx / side
+    ts = (t.ravel() + 0.5) * ft
+    spatial = np.sqrt((ys[:, None] - ys[None]) ** 2 + (xs[:, None] - xs[None]) ** 2).astype(np.float32)
+    temporal = np.abs(ts[:, None] - ts[None]).astype(np.float32)
+    return spatial, temporal
+
+
+def mean_distances(attention: np.ndarray, grid: TokenGrid) -> tuple[float, float]:
+    """(spatial, temporal) mean attention distance of one (N, N) row-stochastic matrix on `grid`."""
+    p = grid.num_prefix
+    cells = np.asarray(attention, np.float32)[p:, p:]
+    cells = cells / np.maximum(cells.sum(-1, keepdims=True), 1e-12)
+    spatial, temporal = _distances(grid)
+    return float((cells * spatial).sum(-1).mean()), float((cells * temporal).sum(-1).mean())
+
+
+def mean_entropy(attention: np.ndarray) -> float:
+    """Mean over rows of -sum a log a (nats) of an (N, N) row-stochastic matrix; zeros contribute 0."""
+    a = np.asarray(attention, np.float32)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(a > 0, -a * np.log(np.where(a > 0, a, 1.0)), 0.0)
+    return float(terms.sum(-1).mean())
+
+
+def layer_stats(layer: LayerAttention) -> LayerStats:
+    """Distances and entropy of every head of one layer (one dense head matrix at a time)."""
+    spatial, temporal, entropy = [], [], []
+    for head in range(layer.num_heads):
+        dense = layer.dense(head)
+        s, t = mean_distances(dense, layer.grid)
+        spatial.append(s)
+        temporal.append(t)
+        entropy.append(mean_entropy(dense))
+    return LayerStats(layer.name, layer.kind, np.array(spatial, np.float32), np.array(temporal, np.float32),
+                      np.array(entropy, np.float32))
+
+
+def stats_table(stats: Sequence[LayerStats]) -> dict[str, np.ndarray]:
+    """Head-averaged curves over layers: {"spatial", "temporal", "entropy"} -> (layers,) float32."""
+    return {key: np.array([getattr(s, key).mean() for s in stats], np.float32)
+            for key in ("spatial", "temporal", "entropy")}

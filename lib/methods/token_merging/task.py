@@ -1,0 +1,171 @@
+"""Token merging tab: a long video -> LongVLM's merged-token sequence, with every token's sources.
+
+run_token_merging(video, ...) -> TokenMergingResult       (decode by segments, encode, merge, budgets)
+render_* (in lib.methods.token_merging.render)               images and plotly figures from the result
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from lib.errors import UserInputError
+from lib.methods.token_merging.budget import Budget, segment_similarity, token_budgets
+from lib.methods.token_merging.features import encode_frames, encoder_geometry
+from lib.methods.token_merging.segments import METRICS, SegmentMerge, global_tokens, merge_segment
+from lib.models import get_spec, list_models, load_model
+from lib.video import Clip, load_clip, probe_video
+
+DEFAULT_MODEL = "frame-vit-toy"
+Progress = Callable[[float, str], None]
+
+
+def encoder_choices() -> list[str]:
+    """Names of the frame encoders the tab offers (bundled first, then hub CLIP towers)."""
+    specs = list_models(task="frame-encoder")
+    ours = [s.name for s in specs if s.family in ("frame-vit", "clip")]
+    return sorted(ours, key=lambda name: (get_spec(name).source != "bundled", name))
+
+
+@dataclass(frozen=True)
+class TokenMergingResult:
+    """LongVLM's token sequence for one video, with everything needed to draw where tokens came from.
+
+    frames:        (T, H, W, 3) uint8 sampled frames (display size), T = S * M.
+    timestamps:    (T,) float64 seconds of each frame in the source video.
+    segments:      S SegmentMerge, in temporal order; segment s holds frames s*M .. s*M+M-1.
+    global_tokens: (G, C) float32 CLS of the last G hidden states averaged over all frames.
+    sequence:      (G + S * K, C) float32 the final sequence [global; segment 1; ...; segment S].
+    grid:          (rows, cols) patch grid of each frame.
+    budgets:       token counts of the alternatives (raw, LongVLM, Video-ChatGPT pooling, 8 frames).
+    similarity:    (S, S) Chamfer cosine similarity between segments' merged tokens.
+    timings:       seconds spent decoding, encoding and merging.
+    """
+
+    frames: np.ndarray
+    timestamps: np.ndarray
+    segments: tuple[SegmentMerge, ...]
+    global_tokens: np.ndarray
+    sequence: np.ndarray
+    grid: tuple[int, int]
+    budgets: tuple[Budget, ...]
+    similarity: np.ndarray
+    model_name: str
+    metric: str
+    duration: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def num_segments(self) -> int:
+        return len(self.segments)
+
+    @property
+    def frames_per_segment(self) -> int:
+        return self.segments[0].frames
+
+    @property
+    def raw_tokens(self) -> int:
+        return int(self.frames.shape[0]) * self.grid[0] * self.grid[1]
+
+    @property
+    def merged_tokens(self) -> int:
+        return int(self.sequence.shape[0])
+
+    def segment_times(self, s: int) -> np.ndarray:
+        """(M,) timestamps of segment s's frames."""
+        m = self.frames_per_segment
+        return self.timestamps[s * m:(s + 1) * m]
+
+    def summary(self) -> str:
+        """One paragraph of Markdown: counts, ratio and where the time went."""
+        k = self.segments[0].num_tokens
+        spent = ", ".join(f"{name} {sec:.1f} s" for name, sec in self.timings.items())
+        return (f"**{self.raw_tokens:,} patch tokens -> {self.merged_tokens:,} tokens** "
+                f"({self.raw_tokens / self.merged_tokens:.0f}x fewer): {len(self.global_tokens)} global + "
+                f"{self.num_segments} segments x {k} merged tokens, from {self.frames.shape[0]} frames of a "
+                f"{self.duration:.0f} s video ({self.grid[0]}x{self.grid[1]} patches per frame, encoder "
+                f"`{self.model_name}`, metric `{self.metric}`). Time: {spent}.")
+
+
+def check_settings(total_frames: int, num_frames: int, num_segments: int, tokens_per_segment: int,
+                   patches_per_frame: int, num_global: int) -> int:
+    """Refuse impossible settings with a sentence; returns the frames per segment."""
+    if total_frames < 2:
+        raise UserInputError("This video has only one frame; token merging over time needs a video with at least "
+                             "2 frames.")
+    if num_segments < 1 or num_frames < 1:
+        raise UserInputError("Use at least 1 segment and 1 frame.")
+    if num_segments > num_frames:
+        raise UserInputError(f"More segments ({num_segments}) than frames ({num_frames}): every segment needs at "
+                             "least one frame. Lower the number of segments or sample more frames.")
+    if num_global < 0:
+        raise UserInputError("The number of global tokens cannot be negative.")
+    per_segment = num_frames // num_segments
+    available = per_segment * patches_per_frame
+    if not 1 <= tokens_per_segment <= available:
+        raise UserInputError(f"Target of {tokens_per_segment} tokens per segment is outside 1..{available}: a "
+                             f"segment of {per_segment} frames has only {available} patch tokens. Lower the "
+                             "target or use fewer, longer segments.")
+    return per_segment
+
+
+def _load(video: str | Path | Clip, num_segments: int, per_segment: int, short_side: int) -> Clip:
+    if isinstance(video, Clip):
+        index = np.arange(num_segments * per_segment) * video.num_frames // (num_segments * per_segment)
+        return Clip(frames=video.frames[index], fps=video.fps, indices=video.indices[index],
+                    timestamps=video.timestamps[index], original_size=video.original_size, duration=video.duration,
+                    source=video.source)
+    return load_clip(video, segments=(num_segments, per_segment), short_side=short_side, max_frames=2048)
+
+
+def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module = DEFAULT_MODEL, num_frames: int = 100,
+                      num_segments: int = 10, tokens_per_segment: int = 30, num_global: int = 5,
+                      metric: str = "pseudo_heads", short_side: int = 128,
+                      progress: Progress | None = None) -> TokenMergingResult:
+    """LongVLM's pipeline on a video file (or an in-memory Clip).
+
+    Samples num_frames (LongVLM's bin middles) as num_segments consecutive segments, encodes each
+    segment's frames, merges its F x P patch tokens to tokens_per_segment, prepends num_global global
+    tokens. `model` is a registry name (see encoder_choices) or an already built FrameViT / CLIP tower.
+    Raises UserInputError for impossible settings or unusable videos.
+    """
+    report = progress or (lambda fraction, message: None)
+    if metric not in METRICS:
+        raise UserInputError(f"Unknown similarity metric {metric!r}; choose one of {', '.join(METRICS)}.")
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    total = video.num_frames if isinstance(video, Clip) else probe_video(video).num_frames
+    encoder = load_model(model) if isinstance(model, str) else model
+    _, grid, _, _ = encoder_geometry(encoder)
+    per_segment = check_settings(total, num_frames, num_segments, tokens_per_segment, grid[0] * grid[1], num_global)
+    report(0.02, f"decoding {num_segments * per_segment} frames")
+    clip = _load(video, num_segments, per_segment, short_side)
+    timings["decode"] = time.perf_counter() - started
+    segments: list[SegmentMerge] = []
+    cls_states = []
+    encode_s = merge_s = 0.0
+    for s in range(num_segments):
+        report(0.05 + 0.9 * s / num_segments, f"segment {s + 1}/{num_segments}: encoding and merging")
+        t0 = time.perf_counter()
+        feats = encode_frames(encoder, clip.frames[s * per_segment:(s + 1) * per_segment])
+        t1 = time.perf_counter()
+        segments.append(merge_segment(feats.patches, tokens_per_segment, metric=metric, keys=feats.keys))
+        merge_s += time.perf_counter() - t1
+        encode_s += t1 - t0
+        cls_states.append(feats.cls_states)
+    timings["encode"], timings["merge"] = encode_s, merge_s
+    glob = global_tokens(torch.cat(cls_states), num_global).numpy()
+    sequence = np.concatenate([glob] + [seg.tokens for seg in segments], axis=0)
+    name = model if isinstance(model, str) else type(model).__name__
+    report(1.0, "done")
+    return TokenMergingResult(
+        frames=clip.frames, timestamps=np.asarray(clip.timestamps, dtype=np.float64), segments=tuple(segments),
+        global_tokens=glob, sequence=sequence, grid=grid,
+        budgets=tuple(token_budgets(num_segments * per_segment, grid[0] * grid[1], num_segments,
+                                    tokens_per_segment, len(glob))),
+        similarity=segment_similarity([seg.tokens for seg in segments]), model_name=name, metric=metric,
+        duration=float(clip.duration), timings=timings)
