@@ -1,27 +1,21 @@
-"""Small helpers shared by every tab: turning user-input errors into readable Gradio errors."""
+"""The few helpers every tab shares: user-input errors as readable Gradio errors, and the no-clip guard.
+
+    @video_handler                      # the first argument is the chosen video (a path, or None)
+    def run(video, setting, progress=gr.Progress()):
+        result = run_<tab>(video, ...)  # UserInputError anywhere below -> gr.Error(sentence)
+        return {output_component: value, ...}
+"""
 from __future__ import annotations
 
 import functools
 import inspect
 from collections.abc import Callable
-from typing import Any
 
 import gradio as gr
 
 from lib.errors import UserInputError
-from lib.video import Clip, VideoError, load_clip
 
 NO_VIDEO = "Choose an example clip above or upload a video first."
-
-
-def load_clip_or_error(path: str | None, **load_kwargs: Any) -> Clip:
-    """Load the chosen video, or raise gr.Error with a sentence the user can act on."""
-    if not path:
-        raise gr.Error(NO_VIDEO)
-    try:
-        return load_clip(path, **load_kwargs)
-    except VideoError as err:
-        raise gr.Error(str(err)) from err
 
 
 def friendly_errors(fn: Callable) -> Callable:
@@ -42,3 +36,24 @@ def friendly_errors(fn: Callable) -> Callable:
         except UserInputError as err:
             raise gr.Error(str(err)) from err
     return wrapper
+
+
+def require_video(video: str | None) -> str:
+    """The chosen video's path; UserInputError(NO_VIDEO) when nothing is chosen yet."""
+    if not video:
+        raise UserInputError(NO_VIDEO)
+    return str(video)
+
+
+def video_handler(fn: Callable) -> Callable:
+    """`friendly_errors` plus the one guard for "no clip chosen": the handler's first argument must be a video."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def gen_guarded(video, *args, **kwargs):
+            yield from fn(require_video(video), *args, **kwargs)
+        return friendly_errors(gen_guarded)
+
+    @functools.wraps(fn)
+    def guarded(video, *args, **kwargs):
+        return fn(require_video(video), *args, **kwargs)
+    return friendly_errors(guarded)

@@ -1,6 +1,8 @@
 """The bundled example clips listed in assets/examples/manifest.json."""
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,3 +36,38 @@ def list_examples(manifest: Path = EXAMPLES_DIR / "manifest.json") -> list[Examp
         found.append(Example(name=entry.get("name", path.stem), path=path, title=entry.get("title", path.stem),
                              description=entry.get("description", ""), provenance=entry.get("provenance", "")))
     return found
+
+
+@functools.lru_cache(maxsize=1)
+def _examples_by_digest() -> dict[str, Example]:
+    return {_digest(example.path): example for example in list_examples()}
+
+
+@functools.lru_cache(maxsize=64)
+def _digest_cached(path: str, size: int, mtime_ns: int) -> str:
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
+def _digest(path: Path) -> str:
+    stat = path.stat()
+    return _digest_cached(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+def identify_example(video: str | Path) -> Example | None:
+    """The bundled example whose file has exactly these bytes (SHA-256), else None.
+
+    Ground truth is attached only through this: a file is an example by its content, never by its name,
+    so an upload called `toy_bounce.mp4` is not scored against that example's ground truth.
+    """
+    path = Path(video)
+    if not path.is_file() or path.stat().st_size > _LARGEST_EXAMPLE_BYTES:
+        return None
+    return _examples_by_digest().get(_digest(path))
+
+
+# No example is larger; bigger uploads are not hashed at all.
+_LARGEST_EXAMPLE_BYTES = 64 * 1024 * 1024

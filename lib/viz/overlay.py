@@ -87,3 +87,14 @@ def overlay_mask(frame: np.ndarray, mask: np.ndarray, *, alpha: float = 0.5, pal
         edge = mask_borders(labels)
         out[edge] = colours[edge] if ignore is None else np.where(tint[edge][:, None], colours[edge], 255.0)
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def blend_heat(frame: np.ndarray, heat: np.ndarray, vmax: float) -> np.ndarray:
+    """Colour-mapped heat over the frame, more opaque where attention is higher, so the frame stays
+    readable where a token gets none (e.g. outside its local window)."""
+    h, w = frame.shape[:2]
+    heat = resize_map(np.asarray(heat, np.float32), h, w, nearest=True)
+    level = np.clip(heat / vmax, 0.0, 1.0)[..., None] if vmax > 0 else np.zeros((h, w, 1), np.float32)
+    colour = colourise(heat, vmin=0.0, vmax=vmax).astype(np.float32)
+    alpha = 0.15 + 0.7 * np.sqrt(level)
+    return np.clip((1 - alpha) * frame.astype(np.float32) + alpha * colour + 0.5, 0, 255).astype(np.uint8)

@@ -14,7 +14,7 @@ from lib.methods.attention.maps import LayerAttention
 from lib.methods.attention.record import ModelView
 from lib.methods.attention.task import AttentionResult
 from lib.methods.attention.windows import window_of_cell
-from lib.viz import colourise, draw_boxes, hex_colour, put_label, resize_map, tile
+from lib.viz import blend_heat, draw_boxes, hex_colour, put_label, tile
 
 QUERY_COLOUR = (0, 255, 255)
 WINDOW_COLOUR = (255, 255, 255)
@@ -54,17 +54,6 @@ def _display_box(result: AttentionResult, layer: LayerAttention, t0: int, t1: in
     scale = result.frames.shape[1] / result.input_size
     _, fy, fx = layer.grid.tubelet
     return (round(h0 * fy * scale), round(h1 * fy * scale), round(w0 * fx * scale), round(w1 * fx * scale))
-
-
-def blend_heat(frame: np.ndarray, heat: np.ndarray, vmax: float) -> np.ndarray:
-    """Colour-mapped heat over the frame, more opaque where attention is higher, so the frame stays
-    readable where a token gets none (e.g. outside its local window)."""
-    h, w = frame.shape[:2]
-    heat = resize_map(np.asarray(heat, np.float32), h, w, nearest=True)
-    level = np.clip(heat / vmax, 0.0, 1.0)[..., None] if vmax > 0 else np.zeros((h, w, 1), np.float32)
-    colour = colourise(heat, vmin=0.0, vmax=vmax).astype(np.float32)
-    alpha = 0.15 + 0.7 * np.sqrt(level)
-    return np.clip((1 - alpha) * frame.astype(np.float32) + alpha * colour + 0.5, 0, 255).astype(np.uint8)
 
 
 def _shown_frames(total: int, count: int, must: int) -> list[int]:

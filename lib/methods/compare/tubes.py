@@ -13,11 +13,10 @@ import numpy as np
 
 from lib.errors import UserInputError
 from lib.hooks import count_model_flops
-from lib.methods.attention.render import blend_heat  # the Attention tab's readable heat blend
 from lib.methods.compare.spec import ComparisonSpec, Progress, Setting, Side, split_progress
 from lib.methods.tubes.render_images import pooling_heat
 from lib.methods.tubes.task import load_tube_model, run_tubes
-from lib.viz import put_label
+from lib.viz import blend_heat, put_label
 
 MODELS = (("tubevit-tiny-toy", "TubeViT-tiny (sparse tubes)"), ("vivit-dense-tiny-toy", "dense twin (8x4x4 tubelets)"))
 NUM_FRAMES = 32
