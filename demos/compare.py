@@ -1,12 +1,14 @@
 """Compare tab: two models or two settings on the same clip, side by side, one shared frame slider."""
 from __future__ import annotations
 
+import functools
 import tempfile
+from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import NO_VIDEO, friendly_errors
-from lib.methods.compare.task import (
+from demos.common import friendly_errors, video_handler
+from lib.methods.compare import (
     COMPARISONS,
     Setting,
     compare_rows,
@@ -24,6 +26,23 @@ on this clip for each side. Download the numbers as JSON."""
 
 DEFAULT = "mask-propagation"
 TABLE_HEADERS = ["quantity", "A", "B"]
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """The components the main action fills, in the order of its outputs (the API's return order)."""
+
+    state: gr.State
+    text: gr.Markdown
+    image_a: gr.Image
+    image_b: gr.Image
+    frame: gr.Slider
+    caption: gr.Markdown
+    table: gr.Dataframe
+    exported: gr.File
+
+    def outputs(self) -> list:
+        return [getattr(self, name) for name in self.__dataclass_fields__]
 
 
 def _controls(key: str, which: str):
@@ -46,20 +65,19 @@ def choose_comparison(key: str):
     return (f"_{spec.description}_", *_controls(key, "A"), *_controls(key, "B"))
 
 
-@friendly_errors
-def compare(path, key, variant_a, number_a, variant_b, number_b, progress=gr.Progress()):
+@video_handler
+def compare(path, key, variant_a, number_a, variant_b, number_b, progress=gr.Progress(), *, view: CompareView):
     """Main action (api_name="compare"): video + comparison + settings A and B -> both views, table, JSON."""
-    if not path:
-        raise gr.Error(NO_VIDEO)
     result = run_compare(path, key, Setting(variant_a, number_a), Setting(variant_b, number_b),
                          progress=lambda fraction, message: progress(fraction, desc=message))
     start = result.num_frames // 2
     image_a, image_b, caption = render_compare(result, start)
     exported = write_numbers_json(result, tempfile.mkdtemp(prefix="compare-"))
-    return (result, summary(result), gr.Image(value=image_a, label=f"A: {result.a.label}"),
-            gr.Image(value=image_b, label=f"B: {result.b.label}"),
-            gr.Slider(minimum=0, maximum=result.num_frames - 1, value=start, step=1, interactive=True),
-            caption, compare_rows(result), str(exported))
+    return {view.state: result, view.text: summary(result),
+            view.image_a: gr.Image(value=image_a, label=f"A: {result.a.label}"),
+            view.image_b: gr.Image(value=image_b, label=f"B: {result.b.label}"),
+            view.frame: gr.Slider(minimum=0, maximum=result.num_frames - 1, value=start, step=1, interactive=True),
+            view.caption: caption, view.table: compare_rows(result), view.exported: str(exported)}
 
 
 @friendly_errors
@@ -105,7 +123,8 @@ def build_tab(video: gr.Video) -> None:
         exported = gr.File(label="Numbers (JSON)", elem_id="compare-export", scale=1)
 
     kind.change(choose_comparison, inputs=kind, outputs=[description, *sides], api_visibility="private")
-    run_button.click(compare, inputs=[video, kind, *sides],
-                     outputs=[state, text, image_a, image_b, frame, caption, table, exported], api_name="compare")
+    view = CompareView(state, text, image_a, image_b, frame, caption, table, exported)
+    run_button.click(functools.partial(compare, view=view), inputs=[video, kind, *sides], outputs=view.outputs(),
+                     api_name="compare")
     frame.change(show_frame, inputs=[state, frame], outputs=[image_a, image_b, caption], api_visibility="private",
                  show_progress="hidden", trigger_mode="always_last")

@@ -6,38 +6,33 @@ import functools
 import gradio as gr
 import numpy as np
 
-from lib.examples import Example, list_examples
-from lib.methods.overview.task import render_overview, run_overview
-from lib.video import VideoError, load_clip
+from demos.common import friendly_errors
+from lib.methods.overview import example_thumbnails, render_overview, run_overview
 
 
 @functools.lru_cache(maxsize=1)
-def _examples_with_thumbnails() -> tuple[tuple[Example, np.ndarray], ...]:
-    """Each example with its middle frame (one frame decoded per example, once per process)."""
-    found = []
-    for ex in list_examples():
-        try:
-            thumb = load_clip(str(ex.path), num_frames=1, short_side=128).frames[0]
-        except VideoError:
-            continue
-        found.append((ex, thumb))
-    return tuple(found)
+def _examples() -> tuple[tuple[object, np.ndarray], ...]:
+    """Each example with its middle frame, decoded once per process."""
+    return tuple(example_thumbnails())
 
 
+@friendly_errors
 def describe_video(path: str | None):
     """Handler: chosen video -> (filmstrip image, facts table). Bad video -> gr.Error(sentence)."""
     if not path:
         return None, None
-    try:
-        overview = run_overview(path)
-    except VideoError as err:
-        raise gr.Error(str(err)) from err
+    overview = run_overview(path)
     return render_overview(overview), overview.facts()
+
+
+def pick_example(evt: gr.SelectData) -> str:
+    """Handler: a click on the gallery -> that example's file as the chosen video."""
+    return str(_examples()[evt.index][0].path)
 
 
 def build_chooser() -> gr.Video:
     """Build the chooser; returns the video component every tab reads (value: a file path or None)."""
-    examples = _examples_with_thumbnails()
+    examples = _examples()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             gallery = gr.Gallery(
@@ -56,9 +51,6 @@ def build_chooser() -> gr.Video:
         with gr.Column(scale=2):
             facts = gr.Dataframe(headers=["fact", "value"], label="Clip facts", interactive=False,
                                  elem_id="clip-facts")
-
-    def pick_example(evt: gr.SelectData) -> str:
-        return str(examples[evt.index][0].path)
 
     gallery.select(pick_example, inputs=None, outputs=video, api_visibility="private")
     video.change(describe_video, inputs=video, outputs=[strip, facts], api_name="describe_video")

@@ -65,7 +65,7 @@ def test_corrupt_video_through_api_gives_the_sentence(api_client, tmp_path):
 
 
 def test_overview_filmstrip_shows_sampled_frames():
-    from lib.methods.overview.task import render_overview, run_overview
+    from lib.methods.overview import render_overview, run_overview
 
     example = list_examples()[0]
     overview = run_overview(str(example.path), num_frames=4, short_side=64)

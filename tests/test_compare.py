@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lib.errors import UserInputError
-from lib.methods.compare.task import (
+from lib.methods.compare import (
     COMPARISONS,
     Setting,
     compare_numbers,

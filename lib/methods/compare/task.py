@@ -1,12 +1,7 @@
-"""Compare tab / notebook: two models or two settings on the same clip, side by side, one frame index.
+"""Compare: two models or two settings on the same clip, side by side, one frame index (see the face for the map).
 
-    result = run_compare("clip.mp4", "mask-propagation", Setting("mpvss", 5), Setting("mpvss", 1))
-    image_a, image_b, caption = render_compare(result, t=3)     # from the cached result, no model runs
-    compare_rows(result)                                         # [[quantity, A, B], ...]
-    write_numbers_json(result, folder)                           # settings + numbers as JSON
-
-The comparisons (COMPARISONS) reuse the tabs' own run_*/render_* functions; see compare_mask,
-compare_tubes, compare_attention and compare_merging.
+The comparisons (COMPARISONS) reuse the tabs' own run_*/render_* functions through their faces; see
+compare/mask_propagation.py, tubes.py, attention.py and token_merging.py.
 """
 from __future__ import annotations
 
@@ -23,14 +18,13 @@ from lib.methods.compare import mask_propagation as compare_mask
 from lib.methods.compare import token_merging as compare_merging
 from lib.methods.compare import tubes as compare_tubes
 from lib.methods.compare.spec import ComparisonSpec, Number, Progress, Setting, Side
+from lib.video import Clip
 
 COMPARISONS: dict[str, ComparisonSpec] = {spec.key: spec for spec in
                                           (compare_mask.SPEC, compare_tubes.SPEC, compare_attention.SPEC,
                                            compare_merging.SPEC)}
 DISPLAY_HEIGHT = 320  # both views are shown at least this high (nearest neighbour keeps token cells crisp)
 NO_VIDEO = "Choose an example clip above or upload a video first."
-__all__ = ["COMPARISONS", "CompareResult", "Setting", "Side", "compare_numbers", "compare_rows", "get_comparison",
-           "render_compare", "run_compare", "summary", "write_numbers_json"]
 
 
 @dataclass(frozen=True)
@@ -57,9 +51,9 @@ def get_comparison(key: str) -> ComparisonSpec:
     return COMPARISONS[key]
 
 
-def run_compare(video: str | Path | None, comparison: str, a: Setting, b: Setting,
+def run_compare(video: str | Path | Clip, comparison: str, a: Setting, b: Setting,
                 progress: Progress | None = None) -> CompareResult:
-    """Run setting A and setting B of `comparison` on the video at `video`.
+    """Run setting A and setting B of `comparison` on `video` (a file, or a Clip decoded from one).
 
     Raises UserInputError (a sentence) for a missing video, an unknown comparison, a setting outside the
     menu or one that does not fit the clip (e.g. a key-frame interval longer than the clip).
@@ -68,12 +62,15 @@ def run_compare(video: str | Path | None, comparison: str, a: Setting, b: Settin
         raise UserInputError(NO_VIDEO)
     spec = get_comparison(comparison)
     a, b = spec.check(a, "A"), spec.check(b, "B")
-    side_a, side_b = spec.run(str(video), a, b, progress)
+    path = video.source if isinstance(video, Clip) else str(video)
+    if not path:
+        raise UserInputError("The comparisons decode the clip their own way: pass a file or a Clip read from one.")
+    side_a, side_b = spec.run(str(path), a, b, progress)
     if side_a.num_frames != side_b.num_frames:  # the shared slider needs one frame count
         raise RuntimeError(f"{comparison}: A shows {side_a.num_frames} frames but B {side_b.num_frames}")
     if progress is not None:
         progress(1.0, "done")
-    return CompareResult(comparison, Path(str(video)).name, side_a, side_b)
+    return CompareResult(comparison, Path(str(path)).name, side_a, side_b)
 
 
 def render_compare(result: CompareResult, t: int) -> tuple[np.ndarray, np.ndarray, str]:

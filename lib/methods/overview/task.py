@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lib.video import Clip, load_clip, probe_video
-from lib.viz import filmstrip
+from lib.examples import Example, list_examples
+from lib.video import Clip, VideoError, load_clip, probe_video
 
 
 @dataclass(frozen=True)
@@ -25,32 +25,21 @@ class VideoOverview:
         return rows
 
 
-def run_overview(path: str, *, num_frames: int = 8, short_side: int = 128) -> VideoOverview:
-    """Decode `num_frames` uniformly sampled frames of the video at `path` (raises VideoError)."""
-    info = probe_video(path)
-    clip = load_clip(path, num_frames=num_frames, short_side=short_side)
+def run_overview(video: str | Path | Clip, *, num_frames: int = 8, short_side: int = 128) -> VideoOverview:
+    """Decode `num_frames` uniformly sampled frames of `video` (raises VideoError); a Clip is used as is."""
+    if isinstance(video, Clip):
+        return VideoOverview(clip=video, num_source_frames=video.num_frames)
+    info = probe_video(video)
+    clip = load_clip(video, num_frames=num_frames, short_side=short_side)
     return VideoOverview(clip=clip, num_source_frames=info.num_frames)
 
 
-def render_overview(overview: VideoOverview, *, height: int = 112) -> np.ndarray:
-    """(height, W, 3) uint8 filmstrip of the sampled frames, each labelled with its time in seconds."""
-    clip = overview.clip
-    labels = [f"{t:.1f}s" for t in clip.timestamps]
-    return filmstrip(clip.frames, count=clip.num_frames, height=height, labels=labels)
-
-
-def render_ground_truth(frames: np.ndarray, semantic: np.ndarray, flow: np.ndarray, t: int,
-                        *, max_magnitude: float | None = None) -> np.ndarray:
-    """Frame t next to its class map overlay and its forward-flow colours (zero flow on the last frame).
-
-    frames (T, H, W, 3) uint8; semantic (T, H, W) int; flow (T-1, H, W, 2) float pixels.
-    Returns (H, 3W + 4, 3) uint8.
-    """
-    from lib.viz import flow_to_rgb, overlay_mask, put_label, tile
-
-    frame = frames[t]
-    field = flow[t] if t < len(flow) else np.zeros(frame.shape[:2] + (2,), np.float32)
-    scale = max_magnitude if max_magnitude is not None else float(np.abs(flow).max() or 1.0)
-    panels = [put_label(frame, f"frame {t}"), put_label(overlay_mask(frame, semantic[t], alpha=0.6), "classes"),
-              put_label(flow_to_rgb(field, max_magnitude=scale), "flow to next")]
-    return tile(panels, cols=3)
+def example_thumbnails(short_side: int = 128) -> list[tuple[Example, np.ndarray]]:
+    """Each bundled example that decodes, with its middle frame (one frame decoded per example)."""
+    found = []
+    for example in list_examples():
+        try:
+            found.append((example, load_clip(str(example.path), num_frames=1, short_side=short_side).frames[0]))
+        except VideoError:
+            continue
+    return found
