@@ -309,7 +309,8 @@ _CHILD = """
 import json, resource, sys
 from lib.video import load_clip
 clip = load_clip(sys.argv[1], num_frames=64)
-print(json.dumps({"peak_rss_mb": int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024,
+peak_kb = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])
+print(json.dumps({"peak_rss_mb": peak_kb / 1024,
                   "shape": list(clip.frames.shape), "last_index": int(clip.indices[-1])}))
 """
 

@@ -23,6 +23,8 @@ from lib.toyworld.spec import (
     ToyWorldConfig,
 )
 
-__all__ = ["ACTION_NAMES", "ACTION_PHRASES", "BACKGROUND_ACTION", "CLASS_NAMES", "LONG_VIDEO_ACTIONS", "ActionSegment",
-           "LongToyVideo", "SeedSplit", "ToyClip", "ToyFrame", "ToyWorldConfig", "generate_clip", "load_example_ground_truth",
-           "photo_pan_clip"]
+__all__ = [
+    "ACTION_NAMES", "ACTION_PHRASES", "BACKGROUND_ACTION", "CLASS_NAMES", "LONG_VIDEO_ACTIONS",
+    "ActionSegment", "LongToyVideo", "SeedSplit", "ToyClip", "ToyFrame", "ToyWorldConfig", "generate_clip",
+    "load_example_ground_truth", "photo_pan_clip",
+]
