@@ -15,7 +15,7 @@ from lib.hooks import (
     record_hidden,
 )
 from lib.hooks.recorder import FUSED_MESSAGE
-from tests.test_models import tiny_mask2former, tiny_timesformer, tiny_videomae
+from tests.tiny_models import tiny_mask2former, tiny_timesformer, tiny_videomae
 
 torch.set_num_threads(2)
 
