@@ -21,20 +21,12 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from lib.hooks import count_model_flops  # noqa: E402
-from lib.methods.tubes.data import CAMERA_MOTION, SOLO, action_clips, cache_name, held_out_seeds, resize_clips  # noqa: E402
+from lib.methods.tubes.data import CAMERA_MOTION, SOLO, load_split  # noqa: E402
 from lib.methods.tubes.model import normalise_batch  # noqa: E402
+from lib.methods.tubes.training import evaluate  # noqa: E402
 from lib.models import get_spec, load_from  # noqa: E402
 
 MODELS = ("tubevit-tiny-toy", "vivit-dense-tiny-toy")
-
-
-@torch.no_grad()
-def accuracy(model, clips: torch.Tensor, labels: torch.Tensor, batch: int = 50) -> float:
-    correct = 0
-    for i in range(0, len(labels), batch):
-        video = normalise_batch(clips[i:i + batch], model)
-        correct += int((model(video).argmax(-1) == labels[i:i + batch]).sum())
-    return correct / len(labels)
 
 
 @torch.no_grad()
@@ -53,9 +45,8 @@ def latencies(models: dict, video: torch.Tensor, repeats: int) -> dict[str, floa
 
 def held_out_set(args, shape, camera_motion: bool, solo: bool) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
     """(clips (N, 3, T, H, W) uint8, labels (N,), seeds (N,)) of held-out clips rendered with these settings."""
-    data = action_clips(held_out_seeds(args.clips), num_frames=shape[0], size=64, camera_motion=camera_motion,
-                        solo=solo, cache=Path(args.cache_dir) / cache_name("held_out", args.clips, camera_motion, solo))
-    return resize_clips(data.frames, shape[1]), torch.from_numpy(data.labels), data.seeds
+    return load_split("held_out", args.clips, num_frames=shape[0], source_size=64, size=shape[1],
+                      camera_motion=camera_motion, solo=solo, cache_dir=args.cache_dir)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{label}: {len(labels)} held-out clips (seeds {int(seeds[0])}..{int(seeds[-1])}), camera motion "
               f"{camera_motion}, actor alone {solo}, input {shape}")
         for name, model in models.items():
-            stats[name][label] = accuracy(model, clips, labels)
+            stats[name][label] = evaluate(model, clips, labels, batch=50)
             print(f"  {name:22s} top-1 {stats[name][label]:.3f}")
     one = normalise_batch(clips[:1], models[MODELS[0]])
     for name, model in models.items():

@@ -1,27 +1,28 @@
 """Tubes tab: TubeViT's sparse tube kernels, where they sample, what they save, and what the model relied on."""
 from __future__ import annotations
 
-import tempfile
+import functools
+from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import NO_VIDEO, friendly_errors
+from demos.common import friendly_errors, video_handler
 from lib.errors import UserInputError
-from lib.methods.tubes.geometry import PAPER_TUBES
-from lib.methods.tubes.task import (
+from lib.methods.tubes import (
     DEFAULT_MODEL,
+    PAPER_TUBES,
     TUBE_MODELS,
     render_costs,
-    render_kernel_animation,
     render_kernels,
     render_position,
     render_prediction,
     render_sampling,
+    render_summary,
     render_volume,
     run_tubes,
     update_tubes,
+    write_kernel_gif,
 )
-from lib.video import write_gif
 
 INTRO = """### Sparse video tubes (TubeViT, CVPR 2023)
 A few 3-D convolution **tubes** (kernel, stride, offset), applied with large strides, turn a video into a few
@@ -55,33 +56,93 @@ def parse_tube_rows(rows) -> list[list[list[int]]]:
     return tubes
 
 
-def _summary(result) -> str:
-    t, h, w = result.layout.input_shape
-    sparse, dense, frames = result.costs
-    top = max(range(len(result.probabilities)), key=lambda i: result.probabilities[i])
-    return (f"**{result.layout.num_tokens} tube tokens** on this {t}x{h}x{w} clip "
-            f"({' + '.join(str(n) for n in result.layout.tokens_per_tube)}), vs {dense.tokens} dense tubelets "
-            f"({dense.tokens / sparse.tokens:.1f}x) and {frames.tokens} per-frame patches "
-            f"({frames.tokens / sparse.tokens:.1f}x); ViT-B forward {sparse.gflops:.0f} vs {dense.gflops:.0f} vs "
-            f"{frames.gflops:.0f} GFLOPs. **{result.model_name}** says *{result.class_names[top]}* "
-            f"({result.probabilities[top]:.0%}) from {result.model_layout.num_tokens} tokens.")
+@dataclass(frozen=True)
+class TubesView:
+    """The tab's output components, built in build_tab and handed to the handlers that fill many of them."""
+
+    state: gr.State
+    summary: gr.Markdown
+    top: gr.Label
+    tube_weights: gr.Plot
+    pooling: gr.Image
+    kernels: gr.Gallery
+    kernel_gif: gr.Image
+    frame: gr.Slider
+    token: gr.Slider
+    sampling: gr.Image
+    volume: gr.Plot
+    position: gr.Plot
+    costs: gr.Dataframe
+    cost_plot: gr.Plot
+
+    def run_outputs(self) -> list:
+        """Every output of the main action, in the order of the `tubes` API endpoint."""
+        return [self.state, self.summary, self.top, self.tube_weights, self.pooling, self.kernels, self.kernel_gif,
+                self.sampling, self.volume, self.costs, self.cost_plot, self.position, self.frame, self.token]
+
+    def edit_outputs(self) -> list:
+        """The outputs an edit of the tube table changes (the model is not re-run)."""
+        return [self.state, self.summary, self.sampling, self.volume, self.costs, self.cost_plot, self.position,
+                self.token]
 
 
-def _geometry_outputs(result, frame: int, token: int):
+def _geometry_outputs(view: TubesView, result, frame: int, token: int) -> dict:
+    """Sampling panels, volume, cost table and chart, and position codes of the analysed tubes."""
     rows, cost_fig = render_costs(result)
     frame = min(int(frame), len(result.frames) - 1)
     token = min(int(token), result.layout.num_tokens - 1)
-    return (render_sampling(result, frame, token), render_volume(result), rows, cost_fig,
-            render_position(result, token))
+    return {view.sampling: render_sampling(result, frame, token), view.volume: render_volume(result),
+            view.costs: rows, view.cost_plot: cost_fig, view.position: render_position(result, token)}
 
 
-def _kernel_gif(result, channels: int, order: str) -> str:
-    """The kernels played over time, written as a GIF for the browser; returns its path."""
-    path = tempfile.NamedTemporaryFile(prefix="tube-kernels-", suffix=".gif", delete=False).name
-    return str(write_gif(render_kernel_animation(result, channels=channels, order=order), path, fps=4))
+@video_handler
+def run(path, model_name, frames_value, short_value, rows, progress=gr.Progress(), *, view: TubesView):
+    """Main action (api_name="tubes"): video + model + tube table -> every view of the tab, and the result."""
+    progress(0.1, desc="decoding, tokenising and running the model")
+    result = run_tubes(path, model_name=model_name, tubes=None, num_frames=int(frames_value),
+                       short_side=int(short_value))
+    result = update_tubes(result, parse_tube_rows(rows))
+    label, overlay, weights_fig = render_prediction(result)
+    return {view.state: result, view.summary: render_summary(result), view.top: label,
+            view.tube_weights: weights_fig, view.pooling: overlay, view.kernels: render_kernels(result),
+            view.kernel_gif: write_kernel_gif(result, channels=8, order="norm"),
+            **_geometry_outputs(view, result, 0, 0),
+            view.frame: gr.update(maximum=len(result.frames) - 1, value=0),
+            view.token: gr.update(maximum=result.layout.num_tokens - 1, value=0)}
+
+
+@friendly_errors
+def edit_tubes(result, rows, frame_value, token_value, *, view: TubesView):
+    """Handler: an edited tube table -> geometry, costs and summary of the new tubes (no model run)."""
+    if result is None:  # nothing run yet: leave every output as it is
+        return gr.skip()
+    result = update_tubes(result, parse_tube_rows(rows))
+    return {view.state: result, view.summary: render_summary(result),
+            **_geometry_outputs(view, result, frame_value, token_value),
+            view.token: gr.update(maximum=result.layout.num_tokens - 1)}
+
+
+@friendly_errors
+def redraw_sampling(result, frame_value, token_value):
+    """Handler: frame / token sliders -> (sampling panels, position-code similarity) from the cached result."""
+    if result is None:
+        return gr.update(), gr.update()
+    token_value = min(int(token_value), result.layout.num_tokens - 1)
+    return (render_sampling(result, min(int(frame_value), len(result.frames) - 1), token_value),
+            render_position(result, token_value))
+
+
+@friendly_errors
+def redraw_kernels(result, order_value, channel_count):
+    """Handler: kernel order / channel count -> (kernel gallery, kernel GIF) from the cached result."""
+    if result is None:
+        return gr.update(), gr.update()
+    return (render_kernels(result, channels=int(channel_count), order=order_value),
+            write_kernel_gif(result, channels=int(channel_count), order=order_value))
 
 
 def build_tab(video: gr.Video) -> None:
+    """The Tubes tab's components and wiring; `video` is the shared clip chooser."""
     gr.Markdown(INTRO)
     state = gr.State()
     with gr.Row():
@@ -118,52 +179,13 @@ def build_tab(video: gr.Video) -> None:
     with gr.Row():
         costs = gr.Dataframe(headers=COST_HEADERS, interactive=False, label="Savings on this clip (ViT-B encoder)")
         cost_plot = gr.Plot(label="Tokens and forward GFLOPs")
-
-    @friendly_errors
-    def run(path, model_name, frames_value, short_value, rows, progress=gr.Progress()):
-        if not path:
-            raise gr.Error(NO_VIDEO)
-        progress(0.1, desc="decoding, tokenising and running the model")
-        result = run_tubes(path, model_name=model_name, tubes=None, num_frames=int(frames_value),
-                           short_side=int(short_value))
-        result = update_tubes(result, parse_tube_rows(rows))
-        label, overlay, weights_fig = render_prediction(result)
-        kernel_images = render_kernels(result)
-        geometry = _geometry_outputs(result, 0, 0)
-        return (result, _summary(result), label, weights_fig, overlay, kernel_images, _kernel_gif(result, 8, "norm"),
-                *geometry,
-                gr.update(maximum=len(result.frames) - 1, value=0),
-                gr.update(maximum=result.layout.num_tokens - 1, value=0))
-
-    @friendly_errors
-    def edit_tubes(result, rows, frame_value, token_value):
-        if result is None:
-            return (gr.update(),) * 8
-        result = update_tubes(result, parse_tube_rows(rows))
-        return (result, _summary(result), *_geometry_outputs(result, frame_value, token_value),
-                gr.update(maximum=result.layout.num_tokens - 1))
-
-    @friendly_errors
-    def redraw_sampling(result, frame_value, token_value):
-        if result is None:
-            return gr.update(), gr.update()
-        token_value = min(int(token_value), result.layout.num_tokens - 1)
-        return (render_sampling(result, min(int(frame_value), len(result.frames) - 1), token_value),
-                render_position(result, token_value))
-
-    @friendly_errors
-    def redraw_kernels(result, order_value, channel_count):
-        if result is None:
-            return gr.update(), gr.update()
-        return (render_kernels(result, channels=int(channel_count), order=order_value),
-                _kernel_gif(result, int(channel_count), order_value))
-
-    run_button.click(run, inputs=[video, model, num_frames, short_side, tubes],
-                     outputs=[state, summary, top, tube_weights, pooling, kernels, kernel_gif, sampling, volume, costs,
-                              cost_plot, position, frame, token], api_name="tubes")
-    tubes.input(edit_tubes, inputs=[state, tubes, frame, token],
-                outputs=[state, summary, sampling, volume, costs, cost_plot, position, token],
-                api_visibility="private")
+    view = TubesView(state=state, summary=summary, top=top, tube_weights=tube_weights, pooling=pooling,
+                     kernels=kernels, kernel_gif=kernel_gif, frame=frame, token=token, sampling=sampling,
+                     volume=volume, position=position, costs=costs, cost_plot=cost_plot)
+    run_button.click(functools.partial(run, view=view), inputs=[video, model, num_frames, short_side, tubes],
+                     outputs=view.run_outputs(), api_name="tubes")
+    tubes.input(functools.partial(edit_tubes, view=view), inputs=[state, tubes, frame, token],
+                outputs=view.edit_outputs(), api_name="edit_tubes", api_visibility="private")
     for slider in (frame, token):
         slider.release(redraw_sampling, inputs=[state, frame, token], outputs=[sampling, position],
                        api_visibility="private")

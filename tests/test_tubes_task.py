@@ -5,20 +5,29 @@ import numpy as np
 import pytest
 
 from lib.errors import UserInputError
-from lib.methods.tubes.cost import EncoderSize, compare_tokenisers
-from lib.methods.tubes.geometry import PAPER_TUBES, TubeSpec, scale_tubes
-from lib.methods.tubes.task import (
+from lib.examples import list_examples
+from lib.methods.tubes import (
+    PAPER_TUBES,
+    EncoderSize,
+    TubeSpec,
+    compare_tokenisers,
     describe_scaled_tubes,
     render_costs,
     render_kernel_animation,
+    render_kernel_sheet,
     render_kernels,
     render_position,
     render_prediction,
     render_sampling,
+    render_summary,
     render_volume,
     run_tubes,
+    run_tubes_on_frames,
+    scale_tubes,
     update_tubes,
+    write_kernel_gif,
 )
+from lib.video import load_clip
 
 SMALL = EncoderSize(dim=48, depth=2, heads=2, mlp_dim=96)
 HALF = scale_tubes(PAPER_TUBES, spatial=0.5)
@@ -27,7 +36,7 @@ HALF = scale_tubes(PAPER_TUBES, spatial=0.5)
 @pytest.fixture(scope="module")
 def result():
     frames = np.random.default_rng(0).integers(0, 256, (32, 64, 96, 3), dtype=np.uint8)  # wider than tall
-    return run_tubes(frames, tubes=HALF, patch=8, encoder=SMALL)
+    return run_tubes_on_frames(frames, tubes=HALF, patch=8, encoder=SMALL)
 
 
 def test_run_tubes_result_is_consistent(result):
@@ -81,6 +90,8 @@ def test_renders(result):
     assert render_position(result, 3).data[0].marker.color[3] == pytest.approx(1.0)
     top, overlay, fig = render_prediction(result, count=4)
     assert len(top) == 5 and overlay.dtype == np.uint8
+    sheet = render_kernel_sheet(result, channels=4, cols=2)
+    assert sheet.dtype == np.uint8 and sheet.shape[1] >= images[0][0].shape[1]
     with pytest.raises(UserInputError):
         render_sampling(result, 99)
     with pytest.raises(UserInputError):
@@ -90,11 +101,32 @@ def test_renders(result):
 def test_short_clip_and_unknown_model_are_refused():
     frames = np.zeros((4, 64, 64, 3), np.uint8)
     with pytest.raises(UserInputError, match="needs"):
-        run_tubes(frames, tubes=HALF, patch=8, encoder=SMALL)
+        run_tubes_on_frames(frames, tubes=HALF, patch=8, encoder=SMALL)
     with pytest.raises(UserInputError, match="Choose one of the tube models"):
-        run_tubes(np.zeros((32, 64, 64, 3), np.uint8), model_name="resnet", tubes=HALF, patch=8, encoder=SMALL)
+        run_tubes_on_frames(np.zeros((32, 64, 64, 3), np.uint8), model_name="resnet", tubes=HALF, patch=8,
+                            encoder=SMALL)
+    with pytest.raises(UserInputError, match="Expected frames shaped"):
+        run_tubes_on_frames(np.zeros((32, 64, 64), np.uint8))
 
 
 def test_describe_scaled_tubes():
     assert "total 99 tube tokens vs 576 dense 2x8x8" in describe_scaled_tubes(32, 48, 48, 0.5)
     assert "needs 20 frames" in describe_scaled_tubes(8, 224, 224)
+
+
+def test_summary_and_kernel_gif(result, tmp_path):
+    summary = render_summary(result)
+    assert f"**{result.layout.num_tokens} tube tokens**" in summary and "32x64x96" in summary
+    assert result.model_name in summary
+    path = write_kernel_gif(result, channels=2, path=tmp_path / "kernels.gif")
+    assert path.endswith("kernels.gif") and (tmp_path / "kernels.gif").stat().st_size > 0
+
+
+def test_run_tubes_takes_a_path_or_the_clip_decoded_from_it():
+    example = next(e for e in list_examples() if e.name == "toy_left")
+    from_path = run_tubes(example.path, num_frames=24, short_side=64, tubes=HALF, patch=8, encoder=SMALL)
+    clip = load_clip(example.path, num_frames=24, short_side=64)
+    from_clip = run_tubes(clip, tubes=HALF, patch=8, encoder=SMALL)
+    assert from_path.frames.shape == clip.frames.shape == (24, 64, 64, 3)
+    assert np.array_equal(from_path.frames, from_clip.frames)
+    assert np.array_equal(from_path.probabilities, from_clip.probabilities)

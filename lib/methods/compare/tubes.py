@@ -1,6 +1,6 @@
 """Compare: TubeViT-tiny (99 sparse tube tokens) vs its dense twin (576 tubelets) on the same clip.
 
-Both sides run lib.methods.tubes.task.run_tubes; the per-frame view is each model's attention-pooling weight on
+Both sides run lib.methods.tubes.run_tubes; the per-frame view is each model's attention-pooling weight on
 the frames it read, with one colour scale for A and B (weight per pixel, so 99 large tubes and 576 small
 tubelets compare fairly). Forward FLOPs are counted with FlopCounterMode on the model's own input.
 """
@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 
 from lib.errors import UserInputError
-from lib.hooks import count_model_flops
+from lib.examples import identify_example
 from lib.methods.compare.spec import ComparisonSpec, Progress, Setting, Side, split_progress
-from lib.methods.tubes.render_images import pooling_heat
-from lib.methods.tubes.task import load_tube_model, run_tubes
+from lib.methods.tubes import count_tube_flops, pooling_heat, run_tubes
+from lib.video import Clip
 from lib.viz import blend_heat, put_label
 
 MODELS = (("tubevit-tiny-toy", "TubeViT-tiny (sparse tubes)"), ("vivit-dense-tiny-toy", "dense twin (8x4x4 tubelets)"))
@@ -23,16 +23,22 @@ NUM_FRAMES = 32
 SHORT_SIDE = 224
 
 
-def true_action(path: str) -> str | None:
-    """The action of a bundled single-action toy example (matched by file name and frame count), else None."""
-    from lib.toyworld import ACTION_NAMES, load_example_ground_truth
-    from lib.video import probe_video
+def true_action(path: str | Path) -> str | None:
+    """The action of a bundled single-action toy example, else None.
 
-    try:
-        truth = load_example_ground_truth(Path(path).stem)
-    except (UserInputError, OSError, KeyError, ValueError):
+    The file is an example by its content (lib.examples.identify_example: the same bytes), never by its name,
+    so an upload merely called toy_left.mp4 is not scored against toy_left's ground truth.
+    """
+    from lib.toyworld import ACTION_NAMES, load_example_ground_truth
+
+    example = identify_example(path)
+    if example is None:
         return None
-    if truth.action is None or int(truth.action) < 0 or truth.num_frames != probe_video(path).num_frames:
+    try:
+        truth = load_example_ground_truth(example.name)
+    except (UserInputError, OSError, KeyError, ValueError):  # an example without ground truth (e.g. a photo pan)
+        return None
+    if truth.action is None or int(truth.action) < 0:  # several actions in one clip: no single true label
         return None
     return ACTION_NAMES[int(truth.action)]
 
@@ -45,16 +51,13 @@ def _heat_stats(result) -> tuple[float, float]:
     return mean, float(np.percentile(heats, 99)) / mean
 
 
-def _side(frames: np.ndarray, setting: Setting, truth: str | None, progress: Progress) -> Side:
-    from lib.methods.tubes.model import video_input
-
+def _side(clip: Clip, setting: Setting, truth: str | None, progress: Progress) -> Side:
     progress(0.1, f"running {setting.variant}")
     started = time.perf_counter()
-    result = run_tubes(frames, model_name=setting.variant)
+    result = run_tubes(clip, model_name=setting.variant)
     seconds = time.perf_counter() - started
-    model = load_tube_model(setting.variant)
     progress(0.8, f"counting {setting.variant}'s FLOPs")
-    gflops = count_model_flops(model, video_input(result.frames, model).to(next(model.parameters()).device)).gflops
+    gflops = count_tube_flops(result)
     top = int(np.argmax(result.probabilities))
     predicted = result.class_names[top]
     t, h, w = result.model_layout.input_shape
@@ -78,9 +81,9 @@ def run(path: str, a: Setting, b: Setting, progress: Progress | None = None) -> 
     from lib.video import load_clip
 
     truth = true_action(path)
-    frames = load_clip(path, num_frames=NUM_FRAMES, short_side=SHORT_SIDE).frames
-    return (_side(frames, a, truth, split_progress(progress, 0.05, 0.5)),
-            _side(frames, b, truth, split_progress(progress, 0.5, 0.98)))
+    clip = load_clip(path, num_frames=NUM_FRAMES, short_side=SHORT_SIDE)
+    return (_side(clip, a, truth, split_progress(progress, 0.05, 0.5)),
+            _side(clip, b, truth, split_progress(progress, 0.5, 0.98)))
 
 
 def render(a: Side, b: Side, t: int) -> tuple[np.ndarray, np.ndarray]:

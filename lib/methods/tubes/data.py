@@ -1,19 +1,26 @@
 """Toy-world action clips for the Tubes models: the main actor's motion pattern is the label.
 
-Training and evaluation draw from disjoint seed ranges, so held-out scores are on clips never seen
+Training and evaluation draw from disjoint seed ranges (SEEDS), so held-out scores are on clips never seen
 in training. Generating a 32x64x64 clip takes ~0.2 s, so sets are cached as .npz when asked.
+
+    clips, labels, seeds = load_split("held_out", 400, num_frames=32, source_size=64, size=48, cache_dir=...)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lib.toyworld import ACTION_NAMES, ToyWorldConfig, generate_clip
+from lib.toyworld import ACTION_NAMES, SeedSplit, ToyWorldConfig, generate_clip
+
+if TYPE_CHECKING:
+    import torch
 
 TRAIN_SEED_BASE = 0  # training clips use seeds TRAIN_SEED_BASE + i
 HELD_OUT_SEED_BASE = 1_000_000  # held-out clips, never used in training
+SEEDS = SeedSplit(held_out_start=HELD_OUT_SEED_BASE, train_start=TRAIN_SEED_BASE)
 # The bundled models are trained and scored on clips like the app's examples: the actor among distractors,
 # under a moving camera (the label is the actor's motion relative to the background). Trained and scored on
 # the actor alone under a still camera instead, they reach a higher held-out top-1 (TubeViT 72.8%, dense twin
@@ -69,7 +76,7 @@ def action_clips(seeds: list[int] | np.ndarray, *, num_frames: int = 32, size: i
     return result
 
 
-def resize_clips(frames: np.ndarray, size: int, chunk: int = 64) -> "torch.Tensor":
+def resize_clips(frames: np.ndarray, size: int, chunk: int = 64) -> torch.Tensor:
     """(N, T, H, W, 3) uint8 -> (N, 3, T, size, size) uint8 tensor, scaled with antialiasing like
     lib.models.preprocess.video_to_tensor (square clips, so nothing is cropped)."""
     import torch
@@ -86,12 +93,19 @@ def resize_clips(frames: np.ndarray, size: int, chunk: int = 64) -> "torch.Tenso
     return out
 
 
-def train_seeds(count: int) -> np.ndarray:
-    return np.arange(TRAIN_SEED_BASE, TRAIN_SEED_BASE + count, dtype=np.int64)
+def load_split(split: str, count: int, *, num_frames: int, source_size: int, size: int,
+               camera_motion: bool = CAMERA_MOTION, solo: bool = SOLO, cache_dir: str | Path | None = None
+               ) -> tuple[torch.Tensor, torch.Tensor, np.ndarray]:
+    """The first `count` clips of `split` ("train" or "held_out", seeds from SEEDS), rendered at `source_size`
+    and scaled to `size`: (clips (N, 3, T, size, size) uint8, labels (N,) int64, seeds (N,) int64).
+    Cached under `cache_dir` as cache_name(split, count, ...) when given."""
+    import torch
 
-
-def held_out_seeds(count: int) -> np.ndarray:
-    return np.arange(HELD_OUT_SEED_BASE, HELD_OUT_SEED_BASE + count, dtype=np.int64)
+    seeds = {"train": SEEDS.train, "held_out": SEEDS.held_out}[split](count)
+    cache = None if cache_dir is None else Path(cache_dir) / cache_name(split, count, camera_motion, solo)
+    data = action_clips(seeds, num_frames=num_frames, size=source_size, camera_motion=camera_motion, solo=solo,
+                        cache=cache)
+    return resize_clips(data.frames, size), torch.from_numpy(data.labels), data.seeds
 
 
 NUM_ACTIONS = len(ACTION_NAMES)
