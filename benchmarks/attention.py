@@ -66,12 +66,12 @@ def main(argv: list[str] | None = None) -> None:
     import torch
 
     from lib.hooks import count_model_flops
-    from lib.methods.attention.data import evaluate, held_out_seeds
-    from lib.methods.attention.task import STPT_MODEL, STPT_TWIN
+    from lib.methods.attention import SEEDS, STPT_MODEL, STPT_TWIN
+    from lib.methods.attention.data import evaluate
     from lib.models import load_model
 
     torch.set_num_threads(args.threads)
-    seeds = held_out_seeds(args.videos)
+    seeds = SEEDS.held_out(args.videos)
     rows = {}
     for name in (STPT_MODEL, STPT_TWIN):
         model = load_model(name)

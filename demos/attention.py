@@ -1,23 +1,23 @@
 """Attention tab: where a patch looks inside STPT (local windows early, global late) and video ViTs."""
 from __future__ import annotations
 
-import gradio as gr
-import numpy as np
+import functools
+from dataclasses import dataclass
 
-from demos.common import NO_VIDEO, friendly_errors
+import gradio as gr
+
+from demos.common import friendly_errors, video_handler
 from lib.errors import UserInputError
-from lib.methods.attention.render import (
+from lib.methods.attention import (
+    MODEL_CHOICES,
+    STPT_MODEL,
     cost_table,
-    layer_label,
     plot_layer_stats,
     plot_timeline,
-    render_compare,
-    render_query,
-    render_rollout,
+    query_views,
+    run_attention,
     summary,
 )
-from lib.methods.attention.task import MODEL_CHOICES, STPT_MODEL, run_attention
-from lib.viz import draw_boxes
 
 INTRO = """### Local vs global attention (STPT, ECCV 2022) and inside video transformers
 STPT detects actions in untrimmed video with a pyramid transformer that attends only inside small 3-D
@@ -28,6 +28,37 @@ Pick a patch (click the frame or use the sliders) to see where it attends in eve
 its local window. VideoMAE and TimeSformer (hub checkpoints, downloaded once) show the same views."""
 
 COST_HEADERS = ["model", "GFLOPs per window", "x first model", "recorded maps (MB)"]
+START_QUERY = 96  # display pixel (y and x) of the first query: the centre of the 192 px frames
+
+
+@dataclass(frozen=True)
+class AttentionUI:
+    """The components the handlers fill (handlers return {component: value} for them)."""
+
+    state: gr.State
+    text: gr.Markdown
+    costs: gr.Dataframe
+    timeline: gr.Plot
+    stats: gr.Plot
+    picker: gr.Image
+    query: gr.Image
+    rollout: gr.Image
+    side: gr.Image
+    layer_text: gr.Markdown
+    layer: gr.Slider
+    head: gr.Dropdown
+    frame: gr.Slider
+    shown: gr.Slider
+
+    @property
+    def record_outputs(self) -> list:
+        """The outputs of the "attention" api endpoint, in its order (clients read them by position)."""
+        return [self.state, self.text, self.costs, self.timeline, self.stats, *self.view_outputs, self.layer, self.head,
+                self.frame, self.shown]
+
+    @property
+    def view_outputs(self) -> list:
+        return [self.picker, self.query, self.rollout, self.side, self.layer_text]
 
 
 def parse_layers(text: str | None) -> list[int] | None:
@@ -40,28 +71,50 @@ def parse_layers(text: str | None) -> list[int] | None:
         raise UserInputError("Write the layers to record as numbers separated by commas, e.g. 0, 3, 5.") from err
 
 
-def _head(value) -> int | None:
-    return None if value in (None, "mean") else int(value)
+def _views(ui: AttentionUI, result, layer, head, frame, y, x, shown) -> dict:
+    views = query_views(result, layer=layer, head=None if head in (None, "mean") else int(head), frame=frame, y=y,
+                        x=x, shown=shown)
+    return {ui.picker: views.picker, ui.query: views.query, ui.rollout: views.rollout, ui.side: views.compare,
+            ui.layer_text: views.layer_text}
 
 
-def _query_frame(result, frame: int, y: float, x: float) -> np.ndarray:
-    """The query frame with a cyan cross-hair box of 9 px round the picked pixel (clickable)."""
-    image = result.frames[min(int(frame), len(result.frames) - 1)]
-    y, x = int(y), int(x)
-    return draw_boxes(image, [(max(0, y - 4), y + 5, max(0, x - 4), x + 5)], colours=[(0, 255, 255)], thickness=2)
+@video_handler
+def record(video, model_name, compare_value, layers_text, progress=gr.Progress(), *, ui: AttentionUI) -> dict:
+    """Main action (api_name="attention"): video + model settings -> summary, costs, figures, query views."""
+    progress(0.1, desc="decoding, running and recording attention")
+    result = run_attention(video, model=model_name, compare=bool(compare_value), layers=parse_layers(layers_text))
+    last_frame = len(result.frames) - 1
+    middle = last_frame // 2
+    heads = ["mean"] + [str(h) for h in range(max(layer.num_heads for layer in result.main.layers))]
+    return {ui.state: result, ui.text: summary(result), ui.costs: cost_table(result),
+            ui.timeline: plot_timeline(result), ui.stats: plot_layer_stats(result),
+            **_views(ui, result, 0, "mean", middle, START_QUERY, START_QUERY, middle),
+            ui.layer: gr.update(maximum=len(result.main.layers) - 1, value=0),
+            ui.head: gr.update(choices=heads, value="mean"), ui.frame: gr.update(maximum=last_frame, value=middle),
+            ui.shown: gr.update(maximum=last_frame, value=middle)}
 
 
-def _views(result, layer, head, frame, y, x, shown):
-    layer = min(int(layer), len(result.main.layers) - 1)
-    frame = min(int(frame), len(result.frames) - 1)
-    shown = min(int(shown), len(result.frames) - 1)
-    head = _head(head)
-    if head is not None and head >= result.main.layers[layer].num_heads:
-        head = None
-    compare = (render_compare(result, layer=layer, head=head, frame=frame, y=y, x=x, shown_frame=shown)
-               if result.twin is not None else None)
-    return (_query_frame(result, frame, y, x), render_query(result, layer=layer, head=head, frame=frame, y=y, x=x),
-            render_rollout(result, frame=frame, y=y, x=x), compare, layer_label(result.main, layer))
+@friendly_errors
+def redraw(result, layer, head, frame, y, x, shown, *, ui: AttentionUI) -> dict:
+    """Handler: a query control changed -> the query views from the cached result (no model runs)."""
+    if result is None:
+        return {}
+    return _views(ui, result, layer, head, frame, y, x, shown)
+
+
+def pick(result, evt: gr.SelectData):
+    """Handler: a click on the picker frame -> the query (y, x) in display pixels."""
+    if result is None or evt is None or evt.index is None:
+        return gr.update(), gr.update()
+    px, py = evt.index[0], evt.index[1]
+    return int(py), int(px)
+
+
+def _bind(handler, ui: AttentionUI) -> functools.partial:
+    """`handler` with the tab's components bound, keeping its name (Gradio names events after it)."""
+    bound = functools.partial(handler, ui=ui)
+    bound.__name__, bound.__doc__ = handler.__name__, handler.__doc__
+    return bound
 
 
 def build_tab(video: gr.Video) -> None:
@@ -80,8 +133,8 @@ def build_tab(video: gr.Video) -> None:
         layer = gr.Slider(0, 5, value=0, step=1, label="Layer (recorded layers, in order)")
         head = gr.Dropdown(["mean"], value="mean", label="Head (mean, or one head where the layer has it)")
         frame = gr.Slider(0, 63, value=0, step=1, label="Query frame")
-        y = gr.Slider(0, 191, value=96, step=1, label="Query y (px)")
-        x = gr.Slider(0, 191, value=96, step=1, label="Query x (px)")
+        y = gr.Slider(0, 191, value=START_QUERY, step=1, label="Query y (px)")
+        x = gr.Slider(0, 191, value=START_QUERY, step=1, label="Query x (px)")
     layer_text = gr.Markdown()
     with gr.Row():
         picker = gr.Image(label="Click to pick the query patch", format="png", interactive=False, height=240,
@@ -94,42 +147,16 @@ def build_tab(video: gr.Video) -> None:
     shown = gr.Slider(0, 63, value=0, step=1, label="Frame shown (local | global, one colour scale)")
     side = gr.Image(label="Local (left) vs global twin (right), same query", format="png", interactive=False,
                     elem_id="attention-compare")
+    ui = AttentionUI(state=state, text=text, costs=costs, timeline=timeline, stats=stats, picker=picker, query=query,
+                     rollout=rollout, side=side, layer_text=layer_text, layer=layer, head=head, frame=frame,
+                     shown=shown)
 
     view_inputs = [state, layer, head, frame, y, x, shown]
-    view_outputs = [picker, query, rollout, side, layer_text]
-
-    @friendly_errors
-    def run(path, model_name, compare_value, layers_text, progress=gr.Progress()):
-        if not path:
-            raise gr.Error(NO_VIDEO)
-        progress(0.1, desc="decoding, running and recording attention")
-        result = run_attention(path, model=model_name, compare=bool(compare_value), layers=parse_layers(layers_text))
-        last_frame = len(result.frames) - 1
-        middle = last_frame // 2
-        heads = ["mean"] + [str(h) for h in range(max(layer.num_heads for layer in result.main.layers))]
-        views = _views(result, 0, "mean", middle, 96, 96, middle)
-        return (result, summary(result), cost_table(result), plot_timeline(result), plot_layer_stats(result),
-                *views, gr.update(maximum=len(result.main.layers) - 1, value=0), gr.update(choices=heads, value="mean"),
-                gr.update(maximum=last_frame, value=middle), gr.update(maximum=last_frame, value=middle))
-
-    @friendly_errors
-    def redraw(result, layer_value, head_value, frame_value, y_value, x_value, shown_value):
-        if result is None:
-            return (gr.update(),) * len(view_outputs)
-        return _views(result, layer_value, head_value, frame_value, y_value, x_value, shown_value)
-
-    def pick(result, evt: gr.SelectData):
-        if result is None or evt is None or evt.index is None:
-            return gr.update(), gr.update()
-        px, py = evt.index[0], evt.index[1]
-        return int(py), int(px)
-
-    run_button.click(run, inputs=[video, model, compare, layers],
-                     outputs=[state, text, costs, timeline, stats, *view_outputs, layer, head, frame, shown],
-                     api_name="attention")
-    for control in (layer, head, frame, y, x, shown):
-        control.release(redraw, inputs=view_inputs, outputs=view_outputs, api_visibility="private") \
-            if isinstance(control, gr.Slider) else \
-            control.change(redraw, inputs=view_inputs, outputs=view_outputs, api_visibility="private")
+    on_view = _bind(redraw, ui)
+    run_button.click(_bind(record, ui), inputs=[video, model, compare, layers],
+                     outputs=ui.record_outputs, api_name="attention")
+    for control in (layer, frame, y, x, shown):  # sliders redraw on release, not on every step of a drag
+        control.release(on_view, inputs=view_inputs, outputs=ui.view_outputs, api_visibility="private")
+    head.change(on_view, inputs=view_inputs, outputs=ui.view_outputs, api_visibility="private")
     picker.select(pick, inputs=[state], outputs=[y, x], api_visibility="private").then(
-        redraw, inputs=view_inputs, outputs=view_outputs, api_visibility="private")
+        on_view, inputs=view_inputs, outputs=ui.view_outputs, api_visibility="private")

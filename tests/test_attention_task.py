@@ -157,7 +157,8 @@ frames = np.random.default_rng(0).integers(0, 255, (16, 240, 320, 3), dtype=np.u
 result = run_hub(frames, np.arange(16), 25.0, model, "videomae", name="videomae-base",
                  preprocess=PreprocessConfig(size=224))
 # VmHWM, not ru_maxrss: ru_maxrss survives exec and would count the forked pytest parent.
-print(len(result.main.layers), result.main.record_bytes, int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) * 1024)
+peak = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) * 1024
+print(len(result.main.layers), result.main.record_bytes, peak)
 """
 
 

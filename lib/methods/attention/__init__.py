@@ -1,0 +1,64 @@
+"""Attention: where a patch looks inside STPT (local windows early, global late) and hub video ViTs.
+
+    result = run_attention("clip.mp4", model=STPT_MODEL, compare=True)   # a path (decoded once) or a Clip
+    result = run_stpt(frames, source_frames, fps)                        # frames already sampled (notebook)
+
+    render_query(result, layer=0, head=None, frame=10, y=40, x=80)       # where that patch attends
+    render_rollout(result, frame=10, y=40, x=80)                         # what the last layer draws on
+    render_compare(result, layer=0, head=None, frame=10, y=40, x=80, shown_frame=10)  # local | global
+    render_picker(result, frame=10, y=40, x=80)                          # the query frame, query marked
+    query_views(result, layer=0, head=None, frame=10, y=40, x=80, shown=10)  # all four + the layer text
+    plot_layer_stats(result), plot_timeline(result)                      # plotly figures
+    cost_table(result), summary(result), layer_label(view, layer)        # table rows, markdown, text
+    query_picker(result), local_vs_global(result)                        # ipywidgets (notebook; lazy)
+
+Everything returns an AttentionResult (result.py) or reads one; images are (H, W, 3) uint8.
+MODEL_CHOICES lists the models run_attention takes; STPT_MODEL / STPT_TWIN are the bundled pair.
+Toy-world data: toy_window(seed) (one held-out detection window), SEEDS (the train / held-out split);
+window_token_indices(grid, window) shows how a token grid is cut into 3-D windows.
+"""
+from __future__ import annotations
+
+from lib.methods.attention.data import SEEDS, toy_window
+from lib.methods.attention.detection import Detection, Segment, mean_average_precision
+from lib.methods.attention.render import (
+    QueryViews,
+    attention_panels,
+    cost_table,
+    layer_label,
+    plot_layer_stats,
+    plot_timeline,
+    query_token,
+    query_views,
+    render_compare,
+    render_picker,
+    render_query,
+    render_rollout,
+    summary,
+)
+from lib.methods.attention.result import AttentionResult
+from lib.methods.attention.task import DISPLAY_SIZE, MODEL_CHOICES, STPT_MODEL, STPT_TWIN, run_attention, run_stpt
+from lib.methods.attention.windows import window_token_indices
+
+_WIDGETS = ("query_picker", "local_vs_global")  # loaded on first use: the app never needs ipywidgets
+
+
+def __getattr__(name: str):
+    if name in _WIDGETS:
+        from lib.methods.attention import widgets
+
+        return getattr(widgets, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WIDGETS])
+
+
+__all__ = [
+    "DISPLAY_SIZE", "MODEL_CHOICES", "SEEDS", "STPT_MODEL", "STPT_TWIN", "AttentionResult", "Detection", "QueryViews",
+    "Segment", "attention_panels", "cost_table", "layer_label", "local_vs_global", "mean_average_precision",
+    "plot_layer_stats", "plot_timeline", "query_picker", "query_token", "query_views", "render_compare",
+    "render_picker", "render_query", "render_rollout", "run_attention", "run_stpt", "summary", "toy_window",
+    "window_token_indices",
+]

@@ -18,9 +18,9 @@ import torch.nn.functional as F
 
 from lib.methods.attention.detection import Detection, Segment, decode_detections, mean_average_precision, nms_1d
 from lib.models.preprocess import IMAGENET_MEAN, IMAGENET_STD, video_to_tensor
-from lib.toyworld import ACTION_NAMES, LongToyVideo
+from lib.toyworld import ACTION_NAMES, LongToyVideo, SeedSplit
 
-HELD_OUT_SEED0 = 100_000  # held-out toy videos use seeds from here on; training uses seeds below it
+SEEDS = SeedSplit(held_out_start=100_000)  # training videos: seeds 0, 1, ...; held-out ones from 100_000 on
 # Mirroring a clip left-right swaps these actions (the rest keep their meaning).
 MIRROR = {ACTION_NAMES.index(a): ACTION_NAMES.index(b) for a, b in
           [("left", "right"), ("right", "left"), ("rotate_cw", "rotate_ccw"), ("rotate_ccw", "rotate_cw")]}
@@ -166,7 +166,3 @@ def evaluate(model, seeds: Sequence[int], *, thresholds: Sequence[float] = (0.3,
         truths.append(list(clip.segments))
     return mean_average_precision(predictions, truths, thresholds)
 
-
-def held_out_seeds(count: int) -> list[int]:
-    """Seeds of held-out toy videos, never used in training."""
-    return [HELD_OUT_SEED0 + k for k in range(count)]

@@ -72,7 +72,8 @@ def nms_1d(detections: Sequence[Detection], *, iou_threshold: float = 0.5, max_k
         pool = sorted((d for d in detections if d.label == label), key=lambda d: -d.score)
         chosen: list[Detection] = []
         for det in pool:
-            if chosen and tiou((det.start, det.end), np.array([[c.start, c.end] for c in chosen])).max() > iou_threshold:
+            spans = np.array([[c.start, c.end] for c in chosen])
+            if chosen and tiou((det.start, det.end), spans).max() > iou_threshold:
                 continue
             chosen.append(det)
         kept += chosen

@@ -1,6 +1,7 @@
 """STPT-style tiny action detector: a spatio-temporal pyramid transformer with local attention early.
 
-After STPT (Weng et al., ECCV 2022; no public code exists, see docs REFERENCE.md section 4): the video
+After STPT (Weng et al., "An Efficient Spatio-Temporal Pyramid Transformer for Action Detection", ECCV 2022;
+no public code exists, so this is a small re-implementation from the paper): the video
 is cut into tubelets, then stages of transformer blocks run on a pyramid of token grids that halves
 its height and width at every stage (patch merging). The first `local_stages` stages attend only
 inside 3-D local windows (cheap: cost linear in the number of tokens), the later stages globally.

@@ -2,19 +2,29 @@
 
 Query coordinates are (frame, y, x): an input frame index and a pixel of the square display frames.
 Every heatmap uses one colour scale per picture (0 .. the largest value shown), so panels compare.
+
+    query_views(result, layer=0, head=None, frame=32, y=96, x=96, shown=32)  # every query picture at once
+    render_picker / render_query / render_rollout / render_compare            # one picture each, (H, W, 3) uint8
+    plot_layer_stats / plot_timeline                                          # plotly figures
+    cost_table / summary / layer_label                                        # table rows and text
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.errors import UserInputError
-from lib.methods.attention.maps import LayerAttention
-from lib.methods.attention.record import ModelView
-from lib.methods.attention.task import AttentionResult
+from lib.methods.attention.result import AttentionResult
 from lib.methods.attention.windows import window_of_cell
 from lib.viz import blend_heat, draw_boxes, hex_colour, put_label, tile
+
+if TYPE_CHECKING:  # annotations only: drawing never loads the recorder (lib.hooks, torch)
+    from lib.methods.attention.maps import LayerAttention
+    from lib.methods.attention.record import ModelView
 
 QUERY_COLOUR = (0, 255, 255)
 WINDOW_COLOUR = (255, 255, 255)
@@ -66,6 +76,8 @@ def _shown_frames(total: int, count: int, must: int) -> list[int]:
 def attention_panels(result: AttentionResult, layer: LayerAttention, volume: np.ndarray, frames: list[int],
                      query_frame: int, query_cell: tuple[int, int, int] | None, vmax: float,
                      title: str) -> list[np.ndarray]:
+    """One (D, D, 3) uint8 panel per input frame in `frames`: `volume` (t, h, w) blended on it up to `vmax`,
+    the query token boxed on `query_frame` and, in windowed layers, the query's local window on its frames."""
     ft = layer.grid.tubelet[0]
     window = None
     if layer.window and query_cell is not None:
@@ -141,6 +153,41 @@ def render_compare(result: AttentionResult, *, layer: int, head: int | None, fra
     return tile(panels, cols=2)
 
 
+def render_picker(result: AttentionResult, *, frame: int, y: float, x: float) -> np.ndarray:
+    """The query frame with a cyan box of 9 px round the picked display pixel (y, x): (D, D, 3) uint8."""
+    image = result.frames[min(int(frame), len(result.frames) - 1)]
+    y, x = int(y), int(x)
+    return draw_boxes(image, [(max(0, y - 4), y + 5, max(0, x - 4), x + 5)], colours=[QUERY_COLOUR], thickness=2)
+
+
+@dataclass(frozen=True)
+class QueryViews:
+    """Every picture of one query: picker frame, query panels, rollout, local | global (None without a twin)."""
+
+    picker: np.ndarray
+    query: np.ndarray
+    rollout: np.ndarray
+    compare: np.ndarray | None
+    layer_text: str
+
+
+def query_views(result: AttentionResult, *, layer: int, head: int | None, frame: int, y: float, x: float,
+                shown: int) -> QueryViews:
+    """All query pictures for the main view; out-of-range layer/frame/shown are clamped and a head the
+    layer lacks falls back to the mean (controls can lag behind a new result)."""
+    layer = min(int(layer), len(result.main.layers) - 1)
+    frame = min(int(frame), len(result.frames) - 1)
+    shown = min(int(shown), len(result.frames) - 1)
+    if head is not None and head >= result.main.layers[layer].num_heads:
+        head = None
+    compare = (render_compare(result, layer=layer, head=head, frame=frame, y=y, x=x, shown_frame=shown)
+               if result.twin is not None else None)
+    return QueryViews(picker=render_picker(result, frame=frame, y=y, x=x),
+                      query=render_query(result, layer=layer, head=head, frame=frame, y=y, x=x),
+                      rollout=render_rollout(result, frame=frame, y=y, x=x), compare=compare,
+                      layer_text=layer_label(result.main, layer))
+
+
 def plot_layer_stats(result: AttentionResult) -> go.Figure:
     """Per recorded layer: mean spatial and temporal attention distance and head entropy, one line per model."""
     fig = make_subplots(rows=1, cols=3, subplot_titles=("space (frame sides)",
@@ -175,7 +222,8 @@ def plot_timeline(result: AttentionResult, *, min_score: float = 0.2, per_model:
                                  text=[text], textposition="inside", showlegend=False,
                                  hovertext=f"{text}: {start / fps:.1f}-{end / fps:.1f} s"))
     fig.update_layout(barmode="overlay", height=90 + 50 * len(rows), xaxis_title="seconds",
-                      xaxis_range=[result.span[0] / fps, result.span[1] / fps], margin={"l": 10, "r": 10, "t": 10, "b": 40},
+                      xaxis_range=[result.span[0] / fps, result.span[1] / fps],
+                      margin={"l": 10, "r": 10, "t": 10, "b": 40},
                       yaxis={"categoryorder": "array", "categoryarray": [r for r, _ in rows][::-1]})
     return fig
 
@@ -203,7 +251,7 @@ def summary(result: AttentionResult, *, top: int = 3) -> str:
         lines.append(f"**{name}** detects: {shown}")
     if result.ground_truth:
         fps = result.fps or 25.0
-        lines.append("**Ground truth:** " + ", ".join(f"{result.labels[s.label]} {s.start / fps:.1f}-{s.end / fps:.1f} s"
-                                                      for s in result.ground_truth))
+        lines.append("**Ground truth:** " + ", ".join(
+            f"{result.labels[s.label]} {s.start / fps:.1f}-{s.end / fps:.1f} s" for s in result.ground_truth))
     lines += [f"_{note}_" for note in result.notes]
     return "\n\n".join(lines)

@@ -1,7 +1,7 @@
 """The Attention tab's computation: where patches look inside STPT (local early, global late) and video ViTs.
 
-    result = run_attention("clip.mp4", model="stpt-tiny-toy", compare=True)
-    render_query(result, layer=0, head=None, frame=10, y=40, x=80)     # see attention_render.py
+    result = run_attention("clip.mp4", model="stpt-tiny-toy", compare=True)   # or a decoded lib.video.Clip
+    render_query(result, layer=0, head=None, frame=10, y=40, x=80)            # see render.py
 
 For STPT the clip is read every `frame_stride`-th source frame in windows of 64 input frames; the
 detector runs on every window (up to `max_windows`) and the attention is recorded on the first
@@ -10,7 +10,7 @@ window, for the model and (compare=True) for its all-global twin, on the same fr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -18,54 +18,22 @@ import numpy as np
 import torch
 
 from lib.errors import UserInputError
+from lib.examples import identify_example
 from lib.methods.attention.data import detect, to_input
 from lib.methods.attention.detection import Detection, Segment, nms_1d
-from lib.methods.attention.record import MAX_RECORD_BYTES, ModelView, record_view
+from lib.methods.attention.record import MAX_RECORD_BYTES, record_view
+from lib.methods.attention.result import AttentionResult
 from lib.models import load_model, spec_preprocess_config, video_to_tensor
 from lib.models.registry import get_spec
-from lib.video import load_clip
-from lib.video.decode import probe_video
+from lib.toyworld import ACTION_NAMES, LONG_VIDEO_ACTIONS, load_example_ground_truth
+from lib.video import Clip, load_clip, probe_video
 
 STPT_MODEL = "stpt-tiny-toy"
 STPT_TWIN = "stpt-global-tiny-toy"
 MODEL_CHOICES = (STPT_MODEL, "videomae-base-k400", "timesformer-base-k400")
 DISPLAY_SIZE = 192  # side of the square frames the overlays are drawn on
 MAX_DECODED = 768  # frames decoded at most for STPT (at 128 px short side: ~70 MB)
-
-
-@dataclass(frozen=True)
-class AttentionResult:
-    """Everything the Attention tab shows for one clip.
-
-    frames:        (T, D, D, 3) uint8 model-input frames (centre-cropped square) at display size D.
-    input_size:    side of the model's input in pixels (query pixels are scaled from D to it).
-    source_frames: (T,) source frame index of every input frame; fps of the source.
-    main, twin:    the model's view and, for STPT with compare, the all-global twin's view.
-    detections:    STPT detections over the analysed span (source frames), per model name.
-    ground_truth:  toy-world segments of the clip when known (source frames), else empty.
-    span:          (first, end) source frames the detector covered.
-    """
-
-    frames: np.ndarray
-    input_size: int
-    source_frames: np.ndarray
-    fps: float
-    main: ModelView
-    twin: ModelView | None = None
-    detections: dict[str, tuple[Detection, ...]] = field(default_factory=dict)
-    ground_truth: tuple[Segment, ...] = ()
-    span: tuple[int, int] = (0, 0)
-    labels: tuple[str, ...] = ()
-    notes: tuple[str, ...] = ()
-
-    @property
-    def views(self) -> tuple[ModelView, ...]:
-        return (self.main,) if self.twin is None else (self.main, self.twin)
-
-    def query_pixel(self, y: float, x: float) -> tuple[int, int]:
-        """Display pixel (y, x) -> model-input pixel."""
-        scale = self.input_size / self.frames.shape[1]
-        return int(min(y * scale, self.input_size - 1)), int(min(x * scale, self.input_size - 1))
+STRIDE = 4  # the bundled detectors read every 4th frame of 25 fps video
 
 
 def square_frames(frames: np.ndarray, size: int) -> np.ndarray:
@@ -77,15 +45,18 @@ def square_frames(frames: np.ndarray, size: int) -> np.ndarray:
     return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_AREA) for f in crop])
 
 
-def ground_truth_for(path: str | Path, num_source_frames: int) -> tuple[Segment, ...]:
-    """Toy-world segments of a bundled example clip (matched by name and frame count), else ()."""
-    from lib.toyworld import load_example_ground_truth
+def ground_truth_for(video: str | Path | None) -> tuple[Segment, ...]:
+    """Toy-world segments (source frames) of a bundled example clip, else ().
 
-    try:
-        truth = load_example_ground_truth(Path(path).stem)
-    except (UserInputError, OSError, KeyError, ValueError):
+    The file is an example by its bytes (lib.examples.identify_example), never by its name: an upload
+    merely called like an example gets no ground truth.
+    """
+    example = identify_example(video) if video else None
+    if example is None:
         return ()
-    if truth.num_frames != num_source_frames:
+    try:
+        truth = load_example_ground_truth(example.name)
+    except (UserInputError, OSError, KeyError, ValueError):  # an example without (readable) ground truth
         return ()
     return tuple(Segment(s.start, s.end, s.label) for s in truth.segments)
 
@@ -127,8 +98,6 @@ def run_stpt(frames: np.ndarray, source_frames: np.ndarray, fps: float, *, compa
             found += detect(model, window, first_frame=first, frame_stride=step)
         clipped = [Detection(d.start, min(d.end, end), d.label, d.score) for d in found if d.start < end]
         detections[name] = tuple(nms_1d(clipped, iou_threshold=0.4))
-    from lib.toyworld import ACTION_NAMES, LONG_VIDEO_ACTIONS
-
     shown = frames[:local.num_frames]
     notes = []
     if len(frames) > local.num_frames:
@@ -158,35 +127,45 @@ def run_hub(frames: np.ndarray, source_frames: np.ndarray, fps: float, model: to
                            source_frames=np.asarray(source_frames, np.int64), fps=fps, main=view, labels=labels)
 
 
-def run_attention(path: str | Path | None, *, model: str = STPT_MODEL, compare: bool = True,
+def _decode_stpt(video: str | Path | Clip) -> Clip:
+    """The clip as the bundled detectors read it: every STRIDE-th frame (at 25 fps), 128 px short side."""
+    if isinstance(video, Clip):
+        return video
+    info = probe_video(video)
+    # Decode at the training rate, then keep the first windows (a cap on decoded frames would respace them).
+    return load_clip(video, fps=info.fps / STRIDE, short_side=128, max_frames=MAX_DECODED)
+
+
+def run_attention(video: str | Path | Clip, *, model: str = STPT_MODEL, compare: bool = True,
                   layers: Sequence[int] | None = None, max_windows: int = 6,
                   max_record_bytes: int = MAX_RECORD_BYTES) -> AttentionResult:
-    """Analyse the video at `path` with one of MODEL_CHOICES (see the module docstring).
+    """Analyse a video (a path, decoded here once, or a Clip used as is) with one of MODEL_CHOICES.
 
+    See the module docstring for how STPT reads the clip. A Clip is taken as sampled: for STPT its
+    frames should be every STRIDE-th source frame, for a hub model its own num_frames.
     layers: attention layers to record (indices into the model's attention modules; None = all).
     Raises UserInputError (a sentence) for a missing/bad video, an unknown or unavailable model, or a
     recording that would not fit in `max_record_bytes`.
     """
-    if not path:
+    if video is None or (not isinstance(video, Clip) and not str(video)):
         raise UserInputError("Choose an example clip above or upload a video first.")
     if model not in MODEL_CHOICES:
         raise UserInputError(f"Unknown model {model!r}; choose one of: {', '.join(MODEL_CHOICES)}.")
     spec = get_spec(model)
     if spec.family == "stpt":
-        info = probe_video(path)
-        stride = 4  # the bundled detectors read every 4th frame of 25 fps video
-        # Decode at the training rate, then keep the first windows (a cap on decoded frames would respace them).
-        clip = load_clip(path, fps=info.fps / stride, short_side=128, max_frames=MAX_DECODED)
+        clip = _decode_stpt(video)
         keep = spec.num_frames * max_windows
+        truth = ground_truth_for(clip.source if isinstance(video, Clip) else video)
         result = run_stpt(clip.frames[:keep], clip.indices[:keep], clip.fps, compare=compare, layers=layers,
-                          ground_truth=ground_truth_for(path, info.num_frames), max_record_bytes=max_record_bytes)
-        if len(clip.indices) > 1 and clip.indices[1] - clip.indices[0] > stride:
+                          ground_truth=truth, max_record_bytes=max_record_bytes)
+        if len(clip.indices) > 1 and clip.indices[1] - clip.indices[0] > STRIDE:
             notes = result.notes + (f"This video is long, so frames were read {clip.indices[1] - clip.indices[0]} "
-                                    f"apart instead of {stride}; detections may suffer.",)
+                                    f"apart instead of {STRIDE}; detections may suffer.",)
             result = replace(result, notes=notes)
         return result
     loaded = load_model(model)  # raises ModelUnavailableError (a sentence) when offline and not cached
     config = spec_preprocess_config(spec)
-    clip = load_clip(path, num_frames=spec.num_frames, short_side=max(DISPLAY_SIZE, spec.image_size or 224))
+    clip = video if isinstance(video, Clip) else load_clip(
+        video, num_frames=spec.num_frames, short_side=max(DISPLAY_SIZE, spec.image_size or 224))
     return run_hub(clip.frames, clip.indices, clip.fps, loaded, spec.family, name=model, preprocess=config,
                    layers=layers, max_record_bytes=max_record_bytes)

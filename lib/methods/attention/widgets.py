@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from lib.methods.attention.render import render_compare, render_query
-from lib.methods.attention.task import AttentionResult
+from lib.methods.attention.result import AttentionResult
 from lib.widgets import image_widget, png_bytes
 
 

@@ -1,6 +1,6 @@
 """Compare: STPT-tiny (local windows early, global late) vs its all-global twin, layer by layer.
 
-One lib.methods.attention.task.run_attention call records both models on the same 64 input frames (and runs
+One lib.methods.attention.run_attention call records both models on the same 64 input frames (and runs
 their action detectors over the clip). The per-frame view: where the patch at the centre of frame t
 attends within frame t, at each side's chosen layer, on one colour scale; white boxes are local windows.
 """
@@ -11,9 +11,16 @@ import time
 import numpy as np
 
 from lib.errors import UserInputError
-from lib.methods.attention.detection import mean_average_precision
-from lib.methods.attention.render import attention_panels, layer_label, query_token  # one blend for both tabs
-from lib.methods.attention.task import STPT_MODEL, STPT_TWIN, AttentionResult, run_attention
+from lib.methods.attention import (  # attention_panels: one blend for both tabs
+    STPT_MODEL,
+    STPT_TWIN,
+    AttentionResult,
+    attention_panels,
+    layer_label,
+    mean_average_precision,
+    query_token,
+    run_attention,
+)
 from lib.methods.compare.spec import ComparisonSpec, Progress, Setting, Side
 
 MODELS = ((STPT_MODEL, "STPT-tiny (local windows early, global late)"), (STPT_TWIN, "all-global twin"))
