@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO))
 
 from lib.hooks import count_flops  # noqa: E402
 from lib.methods.token_merging.budget import pool_reconstruct, relative_error  # noqa: E402
-from lib.methods.token_merging.data import HELD_OUT_SEED_START, evaluate, make_frames, normalise  # noqa: E402
+from lib.methods.token_merging.data import SEEDS, evaluate, make_frames, normalise  # noqa: E402
 from lib.methods.token_merging.features import encode_frames  # noqa: E402
 from lib.methods.token_merging.segments import merge_segment  # noqa: E402
 from lib.models import load_model  # noqa: E402
@@ -41,11 +41,12 @@ import json, resource, sys, time
 sys.path.insert(0, {repo!r})
 import torch
 torch.set_num_threads(2)
-from lib.methods.token_merging.task import run_token_merging
+from lib.methods.token_merging import run_token_merging
 start = time.perf_counter()
 result = run_token_merging({path!r})
 seconds = time.perf_counter() - start
-print(json.dumps({{"seconds": seconds, "peak_rss_mb": int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1]) / 1024,
+peak_kb = int(next(l for l in open('/proc/self/status') if l.startswith('VmHWM')).split()[1])
+print(json.dumps({{"seconds": seconds, "peak_rss_mb": peak_kb / 1024,
                   "raw": result.raw_tokens, "merged": result.merged_tokens, "timings": result.timings}}))
 """
 
@@ -55,7 +56,7 @@ def make_long_video(path: Path, minutes: float, fps: float = 25.0) -> Path:
     frames = int(minutes * 60 * fps)
     if path.exists():
         return path
-    video = LongToyVideo(seed=HELD_OUT_SEED_START + 777, num_frames=frames, height=120, width=214, fps=fps)
+    video = LongToyVideo(seed=SEEDS.held_out_start + 777, num_frames=frames, height=120, width=214, fps=fps)
     tmp = path.with_suffix(".partial.mp4")
     with Mp4Writer(tmp, fps=fps, preset="ultrafast", crf=28) as writer:
         for i in range(frames):
@@ -76,7 +77,7 @@ def fidelity(model, clips: int, frames: int = 100, segments: int = 10, tokens: i
     merge_err, pool_err = [], []
     per = frames // segments
     for c in range(clips):
-        video = LongToyVideo(seed=HELD_OUT_SEED_START + 100 + c, num_frames=1500, height=128, width=128)
+        video = LongToyVideo(seed=SEEDS.held_out_start + 100 + c, num_frames=1500, height=128, width=128)
         picks = (np.arange(frames) + 0.5) * video.num_frames // frames
         images = np.stack([video.frame(int(i)).image for i in picks])
         feats = encode_frames(model, images)
@@ -99,8 +100,7 @@ def tome_throughput(model, r: int, repeats: int, batch: int = 100) -> tuple[floa
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    pixels = normalise(make_frames(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + batch // 3 + 1),
-                                   photo_every=0).frames[:batch])
+    pixels = normalise(make_frames(SEEDS.held_out(batch // 3 + 1), photo_every=0).frames[:batch])
     cpu: dict[int, list[float]] = {0: [], r: []}
     wall: dict[int, list[float]] = {0: [], r: []}
     model.encode(pixels, r=r, trace_source=False)  # warm-up
@@ -133,7 +133,7 @@ def main() -> None:
     merge_err, pool_err = fidelity(model, args.clips)
     print(f"(2) relative reconstruction error at 30 tokens per segment: merging {merge_err:.3f}, "
           f"average pooling {pool_err:.3f} (ratio {pool_err / merge_err:.2f}x)", flush=True)
-    held = make_frames(range(HELD_OUT_SEED_START, HELD_OUT_SEED_START + 200), photo_every=0)
+    held = make_frames(SEEDS.held_out(200), photo_every=0)
     plain, tome = evaluate(model, held), evaluate(model, held, r=args.r)
     speedup, wall_speedup = tome_throughput(model, args.r, args.repeats)
     flops = {rate: count_flops(lambda rate=rate: model.encode(torch.zeros(1, 3, 96, 96), r=rate)).total
@@ -143,7 +143,8 @@ def main() -> None:
           f"{flops[0] / flops[args.r]:.2f}x fewer FLOPs); class accuracy {plain['class_accuracy']:.3f} -> "
           f"{tome['class_accuracy']:.3f} ({delta:+.1f} points), patch accuracy {plain['patch_accuracy']:.3f} -> "
           f"{tome['patch_accuracy']:.3f}", flush=True)
-    print(json.dumps({"long_video_seconds": round(run["seconds"], 2), "long_video_peak_rss_mb": round(run["peak_rss_mb"]),
+    print(json.dumps({"long_video_seconds": round(run["seconds"], 2),
+                      "long_video_peak_rss_mb": round(run["peak_rss_mb"]),
                       "raw_tokens": run["raw"], "merged_tokens": run["merged"],
                       "merge_recon_error": round(merge_err, 4), "pool_recon_error": round(pool_err, 4),
                       "tome_speedup": round(speedup, 3), "tome_acc_delta": round(delta, 2)}))

@@ -1,20 +1,29 @@
 """Token merging tab (LongVLM + ToMe): where every token of a long video's merged sequence came from."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import gradio as gr
 
-from demos.common import NO_VIDEO, friendly_errors
-from lib.methods.token_merging.encoder import render_tome_groups, run_tome_encoder
-from lib.methods.token_merging.render import (
+from demos.common import video_handler
+from lib.methods.token_merging import (
+    DEFAULT_MODEL,
+    METRICS,
+    TokenMergingResult,
     budget_rows,
+    encoder_choices,
     render_budget,
     render_groups,
     render_merge_steps,
     render_similarity,
     render_sources,
     render_timeline,
+    render_tome_groups,
+    run_token_merging,
+    run_tome_encoder,
 )
-from lib.methods.token_merging.task import DEFAULT_MODEL, TokenMergingResult, encoder_choices, run_token_merging
 
 INTRO = """### LongVLM: a long video as a few hundred tokens
 LongVLM samples frames, encodes each into patch tokens, cuts the video into segments, merges each
@@ -23,51 +32,79 @@ averaged, at most half per step), keeps the segments in time order and prepends 
 Pick a token to see the patches it was made from; move the step slider to watch the groups form."""
 
 
-def _views(result: TokenMergingResult, segment: int, token: int, step: int):
-    return (render_timeline(result, segment, token), render_sources(result, segment, token),
-            render_groups(result, segment, step), render_merge_steps(result, segment, step))
+@dataclass(frozen=True)
+class MergeView:
+    """The tab's output components; the handlers fill them by name (dicts keyed by component)."""
+
+    state: gr.State
+    summary: gr.Markdown
+    timeline: gr.Plot
+    sources: gr.Image
+    groups: gr.Image
+    steps_chart: gr.Plot
+    budget: gr.Plot
+    budget_table: gr.Dataframe
+    similarity: gr.Plot
+    segment: gr.Slider
+    token: gr.Slider
+    step: gr.Slider
+    tome_summary: gr.Markdown
+    tome_groups: gr.Image
+
+    def merge_outputs(self) -> list:
+        """What the main action fills, in the API's return order (the State is not returned to clients)."""
+        return [self.state, self.summary, self.timeline, self.sources, self.groups, self.steps_chart, self.budget,
+                self.budget_table, self.similarity, self.segment, self.token, self.step]
 
 
-@friendly_errors
-def merge(video: str | None, model: str, num_frames: float, num_segments: float, tokens_per_segment: float,
-          num_global: float, metric: str, progress=gr.Progress()):
-    """Main action: video + settings -> cached result and every view (segment 1, token 0, last step)."""
-    if not video:
-        raise gr.Error(NO_VIDEO)
+@video_handler
+def merge(video: str, model: str, num_frames: float, num_segments: float, tokens_per_segment: float,
+          num_global: float, metric: str, progress=gr.Progress(), *, view: MergeView) -> dict:
+    """Main action (api_name="merge"): video + settings -> cached result and every view (segment 1, token 0)."""
     result = run_token_merging(video, model=model or DEFAULT_MODEL, num_frames=int(num_frames),
                                num_segments=int(num_segments), tokens_per_segment=int(tokens_per_segment),
                                num_global=int(num_global), metric=metric,
                                progress=lambda fraction, message: progress(fraction, desc=message))
     last_step = len(result.segments[0].counts) - 1
-    timeline, sources, groups, steps = _views(result, 0, 0, last_step)
-    return (result, result.summary(), timeline, sources, groups, steps, render_budget(result), budget_rows(result),
-            render_similarity(result),
-            gr.update(maximum=result.num_segments, value=1),
-            gr.update(maximum=result.segments[0].num_tokens - 1, value=0),
-            gr.update(maximum=last_step, value=last_step))
+    return {view.state: result, view.summary: result.summary(),
+            view.timeline: render_timeline(result, 0, 0), view.sources: render_sources(result, 0, 0),
+            view.groups: render_groups(result, 0, last_step),
+            view.steps_chart: render_merge_steps(result, 0, last_step),
+            view.budget: render_budget(result), view.budget_table: budget_rows(result),
+            view.similarity: render_similarity(result),
+            view.segment: gr.update(maximum=result.num_segments, value=1),
+            view.token: gr.update(maximum=result.segments[0].num_tokens - 1, value=0),
+            view.step: gr.update(maximum=last_step, value=last_step)}
 
 
-def pick_token(result: TokenMergingResult | None, segment: float, token: float):
+def pick_token(result: TokenMergingResult | None, segment: float, token: float, *, view: MergeView) -> dict:
     """Segment/token pickers -> timeline with the token outlined and its source patches (from the cache)."""
     if result is None:
-        return gr.update(), gr.update()
-    return render_timeline(result, int(segment) - 1, int(token)), render_sources(result, int(segment) - 1, int(token))
+        return {view.timeline: gr.update(), view.sources: gr.update()}
+    return {view.timeline: render_timeline(result, int(segment) - 1, int(token)),
+            view.sources: render_sources(result, int(segment) - 1, int(token))}
 
 
-def pick_step(result: TokenMergingResult | None, segment: float, step: float):
+def pick_step(result: TokenMergingResult | None, segment: float, step: float, *, view: MergeView) -> dict:
     """Segment/step pickers -> group picture and the tokens-per-step chart (from the cache)."""
     if result is None:
-        return gr.update(), gr.update()
-    return render_groups(result, int(segment) - 1, int(step)), render_merge_steps(result, int(segment) - 1, int(step))
+        return {view.groups: gr.update(), view.steps_chart: gr.update()}
+    return {view.groups: render_groups(result, int(segment) - 1, int(step)),
+            view.steps_chart: render_merge_steps(result, int(segment) - 1, int(step))}
 
 
-@friendly_errors
-def tome_encoder(video: str | None, r: float):
-    """ToMe inside the bundled encoder on 8 frames: summary and group pictures."""
-    if not video:
-        raise gr.Error(NO_VIDEO)
+@video_handler
+def tome_encoder(video: str, r: float, *, view: MergeView) -> dict:
+    """ToMe inside the bundled encoder on 8 frames (api_name="tome_encoder"): summary and group pictures."""
     result = run_tome_encoder(video, r=int(r))
-    return result.summary(), render_tome_groups(result)
+    return {view.tome_summary: result.summary(), view.tome_groups: render_tome_groups(result)}
+
+
+def _bind(handler: Callable, view: MergeView) -> functools.partial:
+    """`handler` with the view bound, keeping its name (Gradio names an endpoint after its function)."""
+    bound = functools.partial(handler, view=view)
+    bound.__name__ = handler.__name__
+    return bound
 
 
 def build_tab(video: gr.Video) -> None:
@@ -76,7 +113,7 @@ def build_tab(video: gr.Video) -> None:
     with gr.Row():
         model = gr.Dropdown(encoder_choices(), value=DEFAULT_MODEL, label="frame encoder",
                             info="bundled toy-world ViT, or CLIP vision towers (downloaded once)")
-        metric = gr.Radio(["pseudo_heads", "keys"], value="pseudo_heads", label="similarity metric",
+        metric = gr.Radio(list(METRICS), value="pseudo_heads", label="similarity metric",
                           info="LongVLM: features averaged over 16 pseudo-heads; ToMe: last-layer attention keys")
     with gr.Row():
         num_frames = gr.Slider(2, 200, value=100, step=1, label="frames sampled")
@@ -113,14 +150,15 @@ def build_tab(video: gr.Video) -> None:
         tome_summary = gr.Markdown()
         tome_groups = gr.Image(label="groups after the last block (prediction without / with ToMe)",
                                interactive=False, format="png")
-    tome_run.click(tome_encoder, inputs=[video, tome_r], outputs=[tome_summary, tome_groups],
+    view = MergeView(state, summary, timeline, sources, groups, steps_chart, budget, budget_table, similarity,
+                     segment, token, step, tome_summary, tome_groups)
+    tome_run.click(_bind(tome_encoder, view), inputs=[video, tome_r], outputs=[tome_summary, tome_groups],
                    api_name="tome_encoder")
-    run.click(merge, inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],
-              outputs=[state, summary, timeline, sources, groups, steps_chart, budget, budget_table, similarity,
-                       segment, token, step], api_name="merge")
+    run.click(_bind(merge, view), inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],
+              outputs=view.merge_outputs(), api_name="merge")
     for picker in (segment, token):
-        picker.release(pick_token, inputs=[state, segment, token], outputs=[timeline, sources],
+        picker.release(_bind(pick_token, view), inputs=[state, segment, token], outputs=[timeline, sources],
                        api_visibility="private")
     for picker in (segment, step):
-        picker.release(pick_step, inputs=[state, segment, step], outputs=[groups, steps_chart],
+        picker.release(_bind(pick_step, view), inputs=[state, segment, step], outputs=[groups, steps_chart],
                        api_visibility="private")

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from lib.errors import UserInputError
-from lib.methods.token_merging import render
+from lib.methods.token_merging import render, render_tome_groups, run_tome_encoder
 from lib.methods.token_merging.features import encode_frames
 from lib.methods.token_merging.model import FrameViT
 from lib.methods.token_merging.task import run_token_merging
@@ -136,8 +136,6 @@ def test_renders(tiny_vit):
 
 
 def test_tome_encoder_task(tiny_vit):
-    from lib.methods.token_merging.encoder import render_tome_groups, run_tome_encoder
-
     result = run_tome_encoder(_clip(4), r=3, model=tiny_vit, repeats=1)
     assert result.tokens_per_block == (17, 14, 11, 8)
     assert result.gflops_tome < result.gflops_plain
@@ -146,3 +144,17 @@ def test_tome_encoder_task(tiny_vit):
     assert picture.dtype == np.uint8 and picture.shape[0] == 32
     with pytest.raises(UserInputError):
         run_tome_encoder(_clip(4), r=-1, model=tiny_vit)
+
+
+def test_training_losses_and_held_out_report(tiny_vit):
+    from lib.methods.token_merging.data import SEEDS, make_frames
+    from lib.methods.token_merging.training import frame_vit_losses, held_out_report
+
+    data = make_frames(SEEDS.held_out(2), size=32, patch=8, photo_every=0)
+    losses = list(frame_vit_losses(tiny_vit, data, np.random.default_rng(0), steps=2, batch=3))
+    assert len(losses) == 2
+    for loss, parts in losses:
+        assert loss.ndim == 0 and torch.isfinite(loss) and set(parts) == {"class", "seg", "colour"}
+    lines = held_out_report(tiny_vit, data, r=2)  # leaves the shared model in eval mode again
+    assert "seeds 10000000+" in lines[0] and "ToMe r=2" in lines[1]
+    assert SEEDS.train(3) == [0, 1, 2]

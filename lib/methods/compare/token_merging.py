@@ -1,10 +1,10 @@
 """Compare: LongVLM token merging with two budgets (target tokens per segment) on the same clip.
 
-Both sides run the Token merging tab's lib.methods.token_merging.task.run_token_merging with the bundled
+Both sides run the Token merging tab's run_token_merging (lib.methods.token_merging) with the bundled
 frame-vit-toy encoder on the same sampled frames (32 frames as 4 segments of 8); only the target, and
 optionally the similarity metric, differ. The per-frame view is the tab's group picture (ToMe-style,
-lib.methods.token_merging.render_groups.group_picture) of the frame's segment, cut to frame t: every merged token is
-one coloured outline, filled with the mean colour of its patches over the whole segment.
+group_picture) of the frame's segment, cut to frame t: every merged token is one coloured outline, filled
+with the mean colour of its patches over the whole segment.
 """
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ import cv2
 import numpy as np
 
 from lib.methods.compare.spec import ComparisonSpec, Progress, Setting, Side, split_progress
-from lib.methods.token_merging.render_groups import group_picture
-from lib.methods.token_merging.task import DEFAULT_MODEL, TokenMergingResult, run_token_merging
+from lib.methods.token_merging import DEFAULT_MODEL, TokenMergingResult, group_picture, run_token_merging
 from lib.viz import put_label, resize_to_height
 
 METRICS = (("pseudo_heads", "features over 16 pseudo-heads (LongVLM)"), ("keys", "attention keys (ToMe)"))

@@ -1,7 +1,7 @@
 """Toy-world frames with per-patch targets, for training and evaluating the FrameViT encoder.
 
-Seeds below HELD_OUT_SEED_START are for training; held-out evaluation uses seeds from it upwards,
-which the training script never draws.
+SEEDS: toy clips 0, 1, ... train the encoder (SEEDS.train(n)); held-out evaluation and the benchmark use
+seeds from 10_000_000 upwards (SEEDS.held_out(n)), which the training script never draws.
 """
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ import numpy as np
 import torch
 
 from lib.models.preprocess import IMAGENET_MEAN, IMAGENET_STD
-from lib.toyworld import ToyWorldConfig, generate_clip, photo_pan_clip
+from lib.toyworld import SeedSplit, ToyWorldConfig, generate_clip, photo_pan_clip
 
-HELD_OUT_SEED_START = 10_000_000
+SEEDS = SeedSplit(held_out_start=10_000_000, train_start=0)
 FRAMES_PER_CLIP = (0, 3, 6)  # frames taken from each generated clip (apart, so they differ)
 
 

@@ -1,60 +1,24 @@
 """ToMe inside the frame encoder: fewer tokens in every block, the throughput side of token merging.
 
 run_tome_encoder(video, r=...) -> ToMeEncoderResult    FrameViT with and without merging on a few frames
-render_tome_groups(result) -> image                    the groups left after the last block, per frame
+The result type lives in result.py; its picture (render_tome_groups) in render.py.
 """
 from __future__ import annotations
 
 import statistics
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import torch
 
 from lib.errors import UserInputError
 from lib.hooks import count_flops
 from lib.methods.token_merging.model import FrameViT
-from lib.methods.token_merging.render_groups import group_picture
+from lib.methods.token_merging.result import ToMeEncoderResult
 from lib.models import load_model
 from lib.models.preprocess import IMAGENET_MEAN, IMAGENET_STD, video_to_tensor
 from lib.toyworld import CLASS_NAMES
 from lib.video import Clip, load_clip
-from lib.viz import put_label, resize_to_height, tile
-
-
-@dataclass(frozen=True)
-class ToMeEncoderResult:
-    """FrameViT on N frames with r tokens merged per block vs without merging.
-
-    frames:           (N, H, W, 3) uint8 display frames.
-    assignment:       (N, P) final token (0..) of every patch with merging.
-    tokens_per_block: tokens entering each block with merging (CLS included), then the final count.
-    gflops_plain, gflops_tome: FLOPs of the N-frame forward pass (FlopCounterMode).
-    seconds_plain, seconds_tome: median wall time of interleaved runs on this machine.
-    classes_plain, classes_tome: predicted actor class name per frame.
-    """
-
-    frames: np.ndarray
-    assignment: np.ndarray
-    grid: tuple[int, int]
-    r: int
-    tokens_per_block: tuple[int, ...]
-    gflops_plain: float
-    gflops_tome: float
-    seconds_plain: float
-    seconds_tome: float
-    classes_plain: tuple[str, ...]
-    classes_tome: tuple[str, ...]
-
-    def summary(self) -> str:
-        agree = sum(a == b for a, b in zip(self.classes_plain, self.classes_tome))
-        return (f"**ToMe r={self.r} per block**: tokens per block {' -> '.join(map(str, self.tokens_per_block))}; "
-                f"{self.gflops_plain:.2f} -> {self.gflops_tome:.2f} GFLOPs "
-                f"({self.gflops_plain / self.gflops_tome:.2f}x fewer), wall time {self.seconds_plain * 1e3:.0f} -> "
-                f"{self.seconds_tome * 1e3:.0f} ms ({self.seconds_plain / self.seconds_tome:.2f}x, measured now on "
-                f"a shared machine); predicted actor class unchanged on {agree}/{len(self.classes_plain)} frames.")
 
 
 def run_tome_encoder(video: str | Path | Clip, *, r: int = 20, num_frames: int = 8, repeats: int = 3,
@@ -87,13 +51,3 @@ def run_tome_encoder(video: str | Path | Clip, *, r: int = 20, num_frames: int =
         seconds_plain=statistics.median(times[0]), seconds_tome=statistics.median(times[r]),
         classes_plain=name(plain["class_logits"]), classes_tome=name(tome["class_logits"]))
 
-
-def render_tome_groups(result: ToMeEncoderResult, *, height: int = 160, cols: int = 4) -> np.ndarray:
-    """(H', W', 3) uint8: each frame's ToMe groups after the last block, labelled with both predictions."""
-    pictures = []
-    for frame, assignment, before, after in zip(result.frames, result.assignment, result.classes_plain,
-                                                result.classes_tome):
-        big = resize_to_height(frame, height)
-        picture = group_picture(big[None], assignment, result.grid)[0]
-        pictures.append(put_label(picture, f"{before} / ToMe: {after}", corner="bottom-left"))
-    return tile(pictures, cols=min(cols, len(pictures)))

@@ -1,7 +1,8 @@
 """Per-frame features for LongVLM-style merging, from the bundled FrameViT or a CLIP vision tower.
 
-What LongVLM takes from its frame encoder (REFERENCE.md §1.1): the penultimate layer's patch tokens
-(CLS dropped) as local features, and the CLS token of every hidden state for the global tokens. For
+What LongVLM (Weng et al., ECCV 2024; ziplab/LongVLM) takes from its frame encoder: the penultimate
+layer's patch tokens (CLS dropped) as local features, and the CLS token of every hidden state for the
+global tokens. For
 ToMe's metric we also take the last layer's attention keys (computed from the penultimate layer, as the
 last block sees it).
 """

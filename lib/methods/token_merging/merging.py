@@ -1,8 +1,8 @@
 """Bipartite soft matching (ToMe), size-weighted merging, source tracing and unmerging.
 
-Adapted from the description of facebookresearch/ToMe `tome/merge.py` (bipartite_soft_matching,
-merge_wavg, merge_source) in REFERENCE.md §2; written from scratch, not copied. Two deliberate
-differences:
+After Bolya et al., "Token Merging: Your ViT but Faster" (ICLR 2023) and facebookresearch/ToMe
+`tome/merge.py` (bipartite_soft_matching, merge_wavg, merge_source); written from scratch, not copied.
+Two deliberate differences:
   * protected tokens (a CLS token, global tokens) are split off before matching and put back in
     front afterwards, instead of ToMe's -inf score row, so they can never be merged by construction;
   * source tracing keeps an integer map "source patch -> current token" (B, N0) instead of a dense

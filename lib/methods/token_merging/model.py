@@ -4,10 +4,11 @@ Trained by scripts/train_frame_vit.py on toy-world frames with three heads: per-
 the main actor's class from CLS, and each patch's colours on a 2x2 sub-grid (so patch features keep
 the appearance that groups real images too, not only toy shapes).
 
-ToMe inside the encoder follows REFERENCE.md §2.2 (facebookresearch/ToMe `tome/patch/timm.py`,
-ToMeBlock / ToMeAttention, read not copied): in every block, after the attention residual and before
-the MLP, r tokens are merged by bipartite soft matching on the keys averaged over heads; CLS is
-protected; attention adds log(size) to the logits so a merged token counts as the tokens it holds.
+ToMe inside the encoder follows Bolya et al., "Token Merging: Your ViT but Faster" (ICLR 2023), as in
+facebookresearch/ToMe `tome/patch/timm.py` (ToMeBlock / ToMeAttention, read not copied): in every block,
+after the attention residual and before the MLP, r tokens are merged by bipartite soft matching on the
+keys averaged over heads; CLS is protected; attention adds log(size) to the logits so a merged token
+counts as the tokens it holds.
 """
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ class Attention(ProbedSelfAttention):
 
 
 class Block(nn.Module):
+    """A pre-norm transformer block with ToMe's merge between the attention and the MLP."""
+
     def __init__(self, dim: int, heads: int, mlp_ratio: float, layer_index: int) -> None:
         super().__init__()
         self.norm1 = nn.LayerNorm(dim)

@@ -1,4 +1,4 @@
-"""Renders of a TokenMergingResult: shared by the Gradio tab and the notebook so they cannot drift.
+"""Every picture of the Token merging tab: shared by the Gradio tab and the notebook so they cannot drift.
 
 render_timeline(result, segment, token)   plotly: one row per segment, one bar per merged token
 render_sources(result, segment, token)    image: the token's source patches highlighted on its frames
@@ -6,15 +6,81 @@ render_groups(result, segment, step)      image: ToMe-style groups on the segmen
 render_merge_steps(result, segment)       plotly: tokens left after each merge step
 render_budget(result) / budget_rows       plotly + table: raw vs LongVLM vs pooling vs 8 frames
 render_similarity(result)                 plotly: segment-by-segment similarity of the merged tokens
+render_tome_groups(tome_result)           image: ToMe inside the encoder, each frame's groups after the last block
+group_picture(frames, assignment, grid)   the group picture of any frames (F, H, W, 3) and token assignment
+highlight_sources(frames, assignment, k)  token k's source patches bright and outlined, the rest dimmed
+
+Group pictures follow facebookresearch/ToMe `tome/vis.py` make_visualization (Bolya et al., "Token
+Merging: Your ViT but Faster", ICLR 2023; re-implemented, not copied), extended across the frames of a
+segment: every group (merged token) is filled with the mean colour of all its pixels, over every frame it
+spans, and its outline is painted in the group's own colour. Boundaries are found by comparing
+neighbouring labels instead of scipy's binary erosion, which gives the same 1-pixel inner border for all
+groups at once.
 """
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
 
-from lib.methods.token_merging.render_groups import group_picture, highlight_sources
-from lib.methods.token_merging.task import TokenMergingResult
+from lib.methods.token_merging.result import TokenMergingResult, ToMeEncoderResult
 from lib.viz import hex_colour, put_label, resize_to_height, tile
+from lib.viz.palette import PALETTE
+
+
+def label_pixels(assignment: np.ndarray, frames: int, grid: tuple[int, int], height: int, width: int) -> np.ndarray:
+    """(F * P,) token index per patch -> (F, H, W) token index per pixel (nearest patch)."""
+    rows, cols = grid
+    labels = np.asarray(assignment).reshape(frames, rows, cols)
+    ys = np.minimum(np.arange(height) * rows // height, rows - 1)
+    xs = np.minimum(np.arange(width) * cols // width, cols - 1)
+    return labels[:, ys][:, :, xs]
+
+
+def _borders(labels: np.ndarray, *, both_sides: bool = True) -> np.ndarray:
+    """(F, H, W) labels -> bool mask of pixels next to another group (right/lower side too if both_sides,
+    else only pixels whose left or upper neighbour differs: 1-pixel lines)."""
+    edge = np.zeros(labels.shape, dtype=bool)
+    diff_x = labels[:, :, 1:] != labels[:, :, :-1]
+    diff_y = labels[:, 1:, :] != labels[:, :-1, :]
+    edge[:, :, 1:] |= diff_x
+    edge[:, 1:, :] |= diff_y
+    if both_sides:
+        edge[:, :, :-1] |= diff_x
+        edge[:, :-1, :] |= diff_y
+    return edge
+
+
+def group_picture(frames: np.ndarray, assignment: np.ndarray, grid: tuple[int, int], *,
+                  palette: np.ndarray = PALETTE) -> np.ndarray:
+    """ToMe-style groups on a segment's frames.
+
+    frames: (F, H, W, 3) uint8; assignment: (F * P,) token index of each patch (frame-major).
+    Returns (F, H, W, 3) uint8: each group's pixels in the group's mean colour (over all its frames),
+    its border in palette[1 + token index] (entry 0 is black), the colour `hex_colour(k + 1)` gives too.
+    """
+    f, h, w, _ = frames.shape
+    labels = label_pixels(assignment, f, grid, h, w)
+    flat = labels.reshape(-1)
+    count = np.bincount(flat)
+    means = np.stack([np.bincount(flat, weights=frames[..., c].reshape(-1), minlength=count.size)
+                      for c in range(3)], axis=1) / np.maximum(count, 1)[:, None]
+    out = means[labels].round().astype(np.uint8)  # (F, H, W, 3)
+    edge = _borders(labels, both_sides=False)
+    out[edge] = palette[1 + labels[edge] % (len(palette) - 1)]
+    return out
+
+
+def highlight_sources(frames: np.ndarray, assignment: np.ndarray, token: int, grid: tuple[int, int], *,
+                      colour: tuple[int, int, int] = (255, 40, 40), dim: float = 0.3) -> np.ndarray:
+    """Frames (F, H, W, 3) with the source patches of `token` kept bright and outlined, the rest dimmed."""
+    f, h, w, _ = frames.shape
+    mine = label_pixels(np.asarray(assignment) == token, f, grid, h, w)  # (F, H, W) bool
+    out = frames.astype(np.float32)
+    out[~mine] *= dim
+    out = out.round().astype(np.uint8)
+    edge = _borders(mine.astype(np.int64)) & mine
+    out[edge] = colour
+    return out
 
 
 def _clamp(value: int, low: int, high: int) -> int:
@@ -146,3 +212,14 @@ def render_similarity(result: TokenMergingResult) -> go.Figure:
     fig.update_layout(height=380, margin=dict(l=10, r=10, t=40, b=30),
                       title="segment-by-segment similarity of merged tokens (Chamfer cosine)")
     return fig
+
+
+def render_tome_groups(result: ToMeEncoderResult, *, height: int = 160, cols: int = 4) -> np.ndarray:
+    """(H', W', 3) uint8: each frame's ToMe groups after the last block, labelled with both predictions."""
+    pictures = []
+    for frame, assignment, before, after in zip(result.frames, result.assignment, result.classes_plain,
+                                                result.classes_tome):
+        big = resize_to_height(frame, height)
+        picture = group_picture(big[None], assignment, result.grid)[0]
+        pictures.append(put_label(picture, f"{before} / ToMe: {after}", corner="bottom-left"))
+    return tile(pictures, cols=min(cols, len(pictures)))

@@ -1,8 +1,8 @@
 """LongVLM's local tokens: hierarchical bipartite merging inside each segment, segments kept in order.
 
-Following REFERENCE.md §1.1 (ziplab/LongVLM `longvlm/model/merge.py` merge_tokens, read not copied):
-a segment of F frames x P patches (F*P tokens) is merged step by step with bipartite soft matching,
-r capped at half, size-weighted averages carried across steps, until `target` tokens remain. The
+Following LongVLM (Weng et al., ECCV 2024; ziplab/LongVLM `longvlm/model/merge.py` merge_tokens, read not
+copied): a segment of F frames x P patches (F*P tokens) is merged step by step with bipartite soft
+matching, r capped at half, size-weighted averages carried across steps, until `target` tokens remain. The
 metric is either the features averaged over 16 pseudo-heads (LongVLM) or the encoder's attention
 keys (ToMe), merged alongside the features. Source tracing records, at every step, which merged token
 each original patch belongs to, so every token knows its sources.
@@ -69,7 +69,10 @@ class SegmentMerge:
 
 def _sort_by_source(tokens: torch.Tensor, sizes: torch.Tensor, assignment: torch.Tensor
                     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Reorder K tokens by the mean index of their sources (REFERENCE §8.1); returns the permutation too."""
+    """Reorder K tokens by the mean index of their sources (ToMe leaves them in arbitrary order).
+
+    Returns the reordered tokens, sizes and assignment, and the rank (new position) of every old token.
+    """
     k = tokens.shape[0]
     positions = torch.arange(assignment.numel(), dtype=torch.float64)
     mean_pos = torch.zeros(k, dtype=torch.float64).index_add_(0, assignment, positions) / sizes.double()

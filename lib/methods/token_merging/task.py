@@ -1,21 +1,23 @@
 """Token merging tab: a long video -> LongVLM's merged-token sequence, with every token's sources.
 
-run_token_merging(video, ...) -> TokenMergingResult       (decode by segments, encode, merge, budgets)
-render_* (in lib.methods.token_merging.render)               images and plotly figures from the result
+run_token_merging(video, ...) -> TokenMergingResult    decode by segments, encode, merge, budgets
+encoder_choices() -> [name]                             the frame encoders the tab offers
+check_settings(...) -> frames per segment               refuses impossible settings with a sentence
+The result type lives in result.py and its pictures in render.py (the face re-exports both).
 """
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from lib.errors import UserInputError
-from lib.methods.token_merging.budget import Budget, segment_similarity, token_budgets
+from lib.methods.token_merging.budget import segment_similarity, token_budgets
 from lib.methods.token_merging.features import encode_frames, encoder_geometry
+from lib.methods.token_merging.result import TokenMergingResult
 from lib.methods.token_merging.segments import METRICS, SegmentMerge, global_tokens, merge_segment
 from lib.models import get_spec, list_models, load_model
 from lib.video import Clip, load_clip, probe_video
@@ -29,66 +31,6 @@ def encoder_choices() -> list[str]:
     specs = list_models(task="frame-encoder")
     ours = [s.name for s in specs if s.family in ("frame-vit", "clip")]
     return sorted(ours, key=lambda name: (get_spec(name).source != "bundled", name))
-
-
-@dataclass(frozen=True)
-class TokenMergingResult:
-    """LongVLM's token sequence for one video, with everything needed to draw where tokens came from.
-
-    frames:        (T, H, W, 3) uint8 sampled frames (display size), T = S * M.
-    timestamps:    (T,) float64 seconds of each frame in the source video.
-    segments:      S SegmentMerge, in temporal order; segment s holds frames s*M .. s*M+M-1.
-    global_tokens: (G, C) float32 CLS of the last G hidden states averaged over all frames.
-    sequence:      (G + S * K, C) float32 the final sequence [global; segment 1; ...; segment S].
-    grid:          (rows, cols) patch grid of each frame.
-    budgets:       token counts of the alternatives (raw, LongVLM, Video-ChatGPT pooling, 8 frames).
-    similarity:    (S, S) Chamfer cosine similarity between segments' merged tokens.
-    timings:       seconds spent decoding, encoding and merging.
-    """
-
-    frames: np.ndarray
-    timestamps: np.ndarray
-    segments: tuple[SegmentMerge, ...]
-    global_tokens: np.ndarray
-    sequence: np.ndarray
-    grid: tuple[int, int]
-    budgets: tuple[Budget, ...]
-    similarity: np.ndarray
-    model_name: str
-    metric: str
-    duration: float
-    timings: dict[str, float] = field(default_factory=dict)
-
-    @property
-    def num_segments(self) -> int:
-        return len(self.segments)
-
-    @property
-    def frames_per_segment(self) -> int:
-        return self.segments[0].frames
-
-    @property
-    def raw_tokens(self) -> int:
-        return int(self.frames.shape[0]) * self.grid[0] * self.grid[1]
-
-    @property
-    def merged_tokens(self) -> int:
-        return int(self.sequence.shape[0])
-
-    def segment_times(self, s: int) -> np.ndarray:
-        """(M,) timestamps of segment s's frames."""
-        m = self.frames_per_segment
-        return self.timestamps[s * m:(s + 1) * m]
-
-    def summary(self) -> str:
-        """One paragraph of Markdown: counts, ratio and where the time went."""
-        k = self.segments[0].num_tokens
-        spent = ", ".join(f"{name} {sec:.1f} s" for name, sec in self.timings.items())
-        return (f"**{self.raw_tokens:,} patch tokens -> {self.merged_tokens:,} tokens** "
-                f"({self.raw_tokens / self.merged_tokens:.0f}x fewer): {len(self.global_tokens)} global + "
-                f"{self.num_segments} segments x {k} merged tokens, from {self.frames.shape[0]} frames of a "
-                f"{self.duration:.0f} s video ({self.grid[0]}x{self.grid[1]} patches per frame, encoder "
-                f"`{self.model_name}`, metric `{self.metric}`). Time: {spent}.")
 
 
 def check_settings(total_frames: int, num_frames: int, num_segments: int, tokens_per_segment: int,
@@ -114,6 +56,8 @@ def check_settings(total_frames: int, num_frames: int, num_segments: int, tokens
 
 
 def _load(video: str | Path | Clip, num_segments: int, per_segment: int, short_side: int) -> Clip:
+    """num_segments x per_segment frames: a path decoded by segments (LongVLM's bin middles), or a Clip
+    subsampled uniformly (used as decoded: its frames keep their size)."""
     if isinstance(video, Clip):
         index = np.arange(num_segments * per_segment) * video.num_frames // (num_segments * per_segment)
         return Clip(frames=video.frames[index], fps=video.fps, indices=video.indices[index],
