@@ -48,12 +48,15 @@ def main() -> None:
     motion_gflops = (mpvss.flops - none.flops) / max(mpvss.non_key_frames, 1) / 1e9
     steady = (base.gflops_per_frame + (args.k - 1) * motion_gflops) / args.k / base.gflops_per_frame
     print(f"k={args.k}: motion module {motion_gflops:.4f} GFLOPs per warped frame = "
-          f"{motion_gflops / base.gflops_per_frame:.3f} of a segmentation; long-video MPVSS / per-frame FLOPs = {steady:.3f}")
-    print(f"k={args.k}: wall time per frame, MPVSS / per-frame = {mpvss.seconds_per_frame / base.seconds_per_frame:.3f}, "
+          f"{motion_gflops / base.gflops_per_frame:.3f} of a segmentation; long-video MPVSS / per-frame FLOPs = "
+          f"{steady:.3f}")
+    print(f"k={args.k}: wall time per frame, MPVSS / per-frame = "
+          f"{mpvss.seconds_per_frame / base.seconds_per_frame:.3f}, "
           f"plain flow / per-frame = {dis.seconds_per_frame / base.seconds_per_frame:.3f}")
     print(json.dumps({"per_frame_miou": round(base.miou, 4), "mpvss_miou": round(mpvss.miou, 4),
                       "plain_flow_miou": round(dis.miou, 4), "no_flow_miou": round(none.miou, 4),
-                      "per_frame_gflops": round(base.gflops_per_frame, 5), "mpvss_gflops": round(mpvss.gflops_per_frame, 5),
+                      "per_frame_gflops": round(base.gflops_per_frame, 5),
+                      "mpvss_gflops": round(mpvss.gflops_per_frame, 5),
                       "plain_flow_gflops": round(dis.gflops_per_frame, 5), "k": args.k, "clips": args.clips,
                       "plain_flow_gflops_excludes_opencv_dis": True}))
 

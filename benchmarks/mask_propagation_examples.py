@@ -28,13 +28,8 @@ from lib.methods.mask_propagation.motion import FlowMethod
 from lib.methods.mask_propagation.segmentor_model import QuerySegmentor
 from lib.methods.mask_propagation.segmentors import KeyFrameSegmentor
 from lib.methods.mask_propagation.sweep import sweep_clip
-from lib.methods.mask_propagation.task import (
-    CLIP_FPS,
-    CLIP_MAX_FRAMES,
-    CLIP_SHORT_SIDE,
-    _resize_labels,
-    load_propagation_clip,
-)
+from lib.methods.mask_propagation.task import CLIP_FPS, CLIP_MAX_FRAMES, CLIP_SHORT_SIDE, load_propagation_clip
+from lib.methods.mask_propagation.warp import resize_labels
 from lib.models import load_model
 from lib.toyworld import CLASS_NAMES, load_example_ground_truth
 from lib.video import load_clip
@@ -49,7 +44,7 @@ def example_truth(name: str, path, frames: np.ndarray, truth: np.ndarray | None)
     except Exception:  # no ground truth for this example
         return None
     clip = load_clip(path, num_frames=None, fps=CLIP_FPS, short_side=CLIP_SHORT_SIDE, max_frames=CLIP_MAX_FRAMES)
-    return _resize_labels(gt.semantic[np.clip(clip.indices, 0, gt.num_frames - 1)], *frames.shape[1:3])
+    return resize_labels(gt.semantic[np.clip(clip.indices, 0, gt.num_frames - 1)], *frames.shape[1:3])
 
 
 def classes_present_iou(pred: np.ndarray, truth: np.ndarray) -> dict[str, float]:

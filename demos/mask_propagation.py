@@ -1,26 +1,32 @@
 """Mask propagation tab (MPVSS): segment key frames, warp their masks with per-query or plain flow."""
 from __future__ import annotations
 
+import functools
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 
-from demos.common import NO_VIDEO, friendly_errors
+from demos.common import friendly_errors, video_handler
 from lib.errors import UserInputError
-from lib.methods.mask_propagation.task import (
+from lib.methods.mask_propagation import (
+    BUNDLED_SEGMENTOR,
     FLOW_METHODS,
     PAINTED,
     SEGMENTORS,
+    SWEEP_HEADERS,
     cost_figure,
     drift_figure,
+    editor_value,
     export_bundle,
     frame_caption,
     load_propagation_clip,
+    merge_painting,
     render_frame,
     run_cost_sweep,
     run_mask_propagation,
+    sweep_rows,
     write_overlay_video,
 )
 
@@ -31,81 +37,86 @@ the DFF-style baseline) and with no flow at all. The bundled models are tiny and
 videos paint the masks yourself on the first frame."""
 
 
-def _clip(path: str | None):
-    if not path:
-        raise UserInputError(NO_VIDEO)
-    return load_propagation_clip(path)
+@dataclass(frozen=True)
+class PropagationUI:
+    """The components the handlers fill (handlers return {component: value} for them)."""
+
+    overlay_video: gr.Video
+    metrics: gr.JSON
+    state: gr.State
+    frame: gr.Slider
+    strip: gr.Image
+    flows: gr.Image
+    caption: gr.Markdown
+    drift: gr.Plot
+    cost: gr.Plot
+    table: gr.Dataframe
+
+    @property
+    def propagate_outputs(self) -> list:
+        """The outputs of the "propagate" api endpoint, in its order (clients read them by position)."""
+        return [self.overlay_video, self.metrics, self.state, self.frame, *self.frame_outputs, self.drift]
+
+    @property
+    def frame_outputs(self) -> list:
+        return [self.strip, self.flows, self.caption]
 
 
-def _painting(editor) -> np.ndarray | None:
-    """The brush layers of the ImageEditor value merged into one RGBA image (None when empty)."""
-    if not editor or not editor.get("layers"):
-        return None
-    layers = [np.asarray(layer) for layer in editor["layers"] if layer is not None]
-    if not layers:
-        return None
-    merged = np.zeros((*layers[0].shape[:2], 4), np.uint8)
-    for layer in layers:
-        rgba = layer if layer.shape[-1] == 4 else np.concatenate([layer, np.full((*layer.shape[:2], 1), 255, np.uint8)], -1)
-        merged = np.where(rgba[..., 3:] > 0, rgba, merged)
-    return merged
+def _frame_views(ui: PropagationUI, result, t: int) -> dict:
+    _, strip, flows = render_frame(result, t)
+    return {ui.strip: strip, ui.flows: flows, ui.caption: frame_caption(result, t)}
 
 
 @friendly_errors
 def first_frame(path: str | None):
-    """Handler: put the first frame (as propagated) under the brush."""
+    """Handler: put the first frame (as propagated) under the brush; clearing the video clears the editor."""
     if not path:
         return None
-    frame = _clip(path).frames[0]
-    return {"background": frame, "layers": [], "composite": frame}
+    return editor_value(load_propagation_clip(path).frames[0])  # decoded once: the run reuses this decode
 
 
-@friendly_errors
-def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress()):
+@video_handler
+def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress(), *, ui: PropagationUI) -> dict:
     """Main action (api_name="propagate"): video + settings -> overlay video, metrics, cached result."""
-    clip = _clip(path)
-    result = run_mask_propagation(clip.frames, segmentor=segmentor, flow=flow, k=int(k), fps=clip.fps,
-                                  painting=_painting(editor) if segmentor == PAINTED else None,
-                                  ground_truth=clip.ground_truth, progress=lambda f, m: progress(f, desc=m))
+    result = run_mask_propagation(path, segmentor=segmentor, flow=flow, k=int(k),
+                                  painting=merge_painting(editor) if segmentor == PAINTED else None,
+                                  progress=lambda f, m: progress(f, desc=m))
     video_path = write_overlay_video(result, Path(tempfile.mkdtemp(prefix="mask-prop-")) / "overlay.mp4")
     start = min(result.k, len(result.frames)) - 1  # the last warped frame before the next key: most drift
-    _, strip, flows = render_frame(result, start)
     slider = gr.Slider(minimum=0, maximum=len(result.frames) - 1, value=start, step=1, interactive=True)
-    return (str(video_path), result.metrics(), result, slider, strip, flows, frame_caption(result, start),
-            drift_figure(result))
+    return {ui.overlay_video: str(video_path), ui.metrics: result.metrics(), ui.state: result, ui.frame: slider,
+            **_frame_views(ui, result, start), ui.drift: drift_figure(result)}
 
 
-def show_frame(result, t):
+def show_frame(result, t, *, ui: PropagationUI) -> dict:
     """Handler: frame slider -> images from the cached result (no model runs)."""
     if result is None:
-        return None, None, ""
-    t = int(min(max(int(t), 0), len(result.frames) - 1))
-    _, strip, flows = render_frame(result, t)
-    return strip, flows, frame_caption(result, t)
+        return {ui.strip: None, ui.flows: None, ui.caption: ""}
+    return _frame_views(ui, result, int(min(max(int(t), 0), len(result.frames) - 1)))
 
 
 @friendly_errors
-def sweep(result, progress=gr.Progress()):
+def sweep(result, progress=gr.Progress(), *, ui: PropagationUI) -> dict:
+    """Handler: every flow method at k = 1, 2, 3, 5, 8, 10 on the propagated clip -> figure and table."""
     if result is None:
         raise UserInputError("Propagate first: the sweep reuses that clip's segmentations.")
     points = run_cost_sweep(result, progress=lambda f, m: progress(f, desc=m))
-    table = [[p.method, p.k, round(p.gflops_per_frame, 4), round(p.miou, 4), round(p.mean_warp_error, 2),
-              round(p.seconds_per_frame * 1000, 1)] for p in points.points]
-    return cost_figure(points), table
+    return {ui.cost: cost_figure(points), ui.table: sweep_rows(points)}
 
 
 @friendly_errors
 def export(result):
+    """Handler: masks, overlay video and metrics of the cached result -> one .zip to download."""
     if result is None:
         raise UserInputError("Propagate first, then export.")
     return str(export_bundle(result, tempfile.mkdtemp(prefix="mask-prop-export-")))
 
 
-def build_tab(video: gr.Video) -> None:
+def build_tab(video: gr.Video) -> PropagationUI:
     gr.Markdown(ABOUT)
     state = gr.State(None)
     with gr.Row():
-        segmentor = gr.Dropdown([(label, name) for name, label in SEGMENTORS.items()], value="query-segmentor-tiny-toy",
+        segmentor = gr.Dropdown([(label, name) for name, label in SEGMENTORS.items()], value=BUNDLED_SEGMENTOR,
                                 label="Key-frame segmentor", elem_id="mp-segmentor")
         flow = gr.Dropdown([(label, name) for name, label in FLOW_METHODS.items()], value="mpvss",
                            label="Flow method", elem_id="mp-flow")
@@ -131,14 +142,16 @@ def build_tab(video: gr.Video) -> None:
         sweep_button = gr.Button("Measure cost vs accuracy (every method, k = 1, 2, 3, 5, 8, 10)", elem_id="mp-sweep")
         export_button = gr.Button("Export masks, video and metrics", elem_id="mp-export")
     cost = gr.Plot(label="Cost vs accuracy", elem_id="mp-cost")
-    table = gr.Dataframe(headers=["method", "k", "GFLOPs/frame", "mIoU", "warp error", "ms/frame"],
-                         label="Sweep measurements", interactive=False, elem_id="mp-table")
+    table = gr.Dataframe(headers=SWEEP_HEADERS, label="Sweep measurements", interactive=False, elem_id="mp-table")
     bundle = gr.File(label="Download", elem_id="mp-bundle")
+    ui = PropagationUI(overlay_video=overlay_video, metrics=metrics, state=state, frame=frame, strip=strip,
+                       flows=flows, caption=caption, drift=drift, cost=cost, table=table)
 
     video.change(first_frame, inputs=video, outputs=editor, api_visibility="private")
-    run.click(propagate, inputs=[video, segmentor, flow, k, editor],
-              outputs=[overlay_video, metrics, state, frame, strip, flows, caption, drift],
-              api_name="propagate")
-    frame.change(show_frame, inputs=[state, frame], outputs=[strip, flows, caption], api_visibility="private")
-    sweep_button.click(sweep, inputs=state, outputs=[cost, table], api_visibility="private")
+    run.click(functools.partial(propagate, ui=ui), inputs=[video, segmentor, flow, k, editor],
+              outputs=ui.propagate_outputs, api_name="propagate")
+    frame.change(functools.partial(show_frame, ui=ui), inputs=[state, frame], outputs=ui.frame_outputs,
+                 api_visibility="private")
+    sweep_button.click(functools.partial(sweep, ui=ui), inputs=state, outputs=[cost, table], api_visibility="private")
     export_button.click(export, inputs=state, outputs=bundle, api_visibility="private")
+    return ui

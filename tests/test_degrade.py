@@ -1,4 +1,5 @@
-"""Training degradations (lib.methods.mask_propagation.degrade): shapes, identities, strength, seeded reproducibility."""
+"""Training degradations (lib.methods.mask_propagation.degrade): shapes, identities, strength, seeded
+reproducibility."""
 import numpy as np
 import pytest
 
@@ -78,7 +79,8 @@ def test_apply_degradation_is_reproducible_and_downscales(frames):
     one = apply_degradation(frames, params, np.random.default_rng(1), size=(16, 24))
     two = apply_degradation(frames, params, np.random.default_rng(1), size=(16, 24))
     assert one.shape == (4, 16, 24, 3) and np.array_equal(one, two)
-    assert apply_degradation(frames, Degradation(h264_crf=28), np.random.default_rng(1), size=(16, 24)).shape == one.shape
+    h264 = apply_degradation(frames, Degradation(h264_crf=28), np.random.default_rng(1), size=(16, 24))
+    assert h264.shape == one.shape
     assert np.array_equal(apply_degradation(frames, Degradation(), np.random.default_rng(0)), frames)
     grey = apply_degradation(frames, Degradation(grey=True), np.random.default_rng(0)).astype(int)
     assert np.abs(grey[..., 0] - grey[..., 1]).max() <= 1 and np.abs(grey[..., 1] - grey[..., 2]).max() <= 1

@@ -46,12 +46,37 @@ def test_mask_propagation_tab_in_browser(app_url, browser_page, screenshot_dir):
 def test_painting_from_the_image_editor_becomes_labels():
     import numpy as np
 
-    from demos.mask_propagation import _painting
+    from lib.methods.mask_propagation import merge_painting
     from lib.methods.mask_propagation.segmentors import labels_from_painting
 
-    assert _painting(None) is None and _painting({"background": None, "layers": [], "composite": None}) is None
+    assert merge_painting(None) is None
+    assert merge_painting({"background": None, "layers": [], "composite": None}) is None
     first, second = np.zeros((16, 16, 4), np.uint8), np.zeros((16, 16, 4), np.uint8)
     first[2:6, 2:6] = (230, 25, 75, 255)
     second[8:12, 8:12] = (60, 180, 75, 255)
-    labels = labels_from_painting(_painting({"background": None, "layers": [first, second], "composite": None}))
+    labels = labels_from_painting(merge_painting({"background": None, "layers": [first, second], "composite": None}))
     assert (labels[2:6, 2:6] == 1).all() and (labels[8:12, 8:12] == 2).all() and labels.sum() == 16 + 32
+
+
+def test_the_tab_decodes_a_clip_once_for_the_editor_and_the_run(monkeypatch):
+    """Choosing a video fills the paint editor; Propagate then reuses that decode (handlers called directly)."""
+    import gradio as gr
+
+    import demos.mask_propagation as tab
+    from lib.examples import EXAMPLES_DIR
+    from lib.methods.mask_propagation import task
+    from lib.video import load_clip
+
+    calls = []
+    monkeypatch.setattr(task, "load_clip", lambda *a, **kw: calls.append(a) or load_clip(*a, **kw))
+    task._decoded.cache_clear()
+    with gr.Blocks():
+        ui = tab.build_tab(gr.Video())
+    path = str(EXAMPLES_DIR / "toy_bounce.mp4")
+    editor = tab.first_frame(path)
+    out = tab.propagate(path, "query-segmentor-tiny-toy", "none", 5, editor, progress=lambda *a, **kw: None, ui=ui)
+    task._decoded.cache_clear()
+    assert len(calls) == 1
+    assert out[ui.metrics]["reference"] == "ground truth"
+    assert out[ui.state].frames[0].shape == editor["background"].shape
+    assert set(out) == set(ui.propagate_outputs)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lib.errors import UserInputError
+from lib.methods.mask_propagation import CostSweep, cost_figure
 from lib.methods.mask_propagation.data import CLIP_CONFIG, backward_flows, toy_clip
 from lib.methods.mask_propagation.flow_model import MPVSSFlow
 from lib.methods.mask_propagation.metrics import warp_error
@@ -17,7 +18,6 @@ from lib.methods.mask_propagation.segmentors import (
     painted_segmentation,
 )
 from lib.methods.mask_propagation.sweep import sweep_clip
-from lib.methods.mask_propagation.task import CostSweep, cost_figure
 from lib.models import save_bundled
 
 
@@ -147,4 +147,5 @@ def test_cost_sweep_is_built_from_counted_flops(tiny):
     assert by[("none", 5)].flops == 2 * seg_flops
     fig = cost_figure(CostSweep(tuple(points), "per-frame segmentation"))
     xs = sorted(x for trace in fig.data for x in trace.x)
-    assert xs == pytest.approx(sorted([p.gflops_per_frame for p in points] + [by[("per-frame", 1)].gflops_per_frame] * 2))
+    per_frame = by[("per-frame", 1)].gflops_per_frame
+    assert xs == pytest.approx(sorted([p.gflops_per_frame for p in points] + [per_frame] * 2))

@@ -1,6 +1,6 @@
 """Compare: two mask-propagation settings (flow method, key-frame interval k) on the same clip.
 
-Both sides use the bundled key-frame segmentor on the same decoded clip (lib.methods.mask_propagation.task);
+Both sides use the bundled key-frame segmentor on the same decoded clip (lib.methods.mask_propagation);
 k=1 segments every frame, which is the per-frame baseline MPVSS saves FLOPs against.
 """
 from __future__ import annotations
@@ -11,8 +11,7 @@ import cv2
 import numpy as np
 
 from lib.methods.compare.spec import ComparisonSpec, Progress, Setting, Side, split_progress
-from lib.methods.mask_propagation.render import frame_caption, render_overlay
-from lib.methods.mask_propagation.task import load_propagation_clip, run_mask_propagation
+from lib.methods.mask_propagation import frame_caption, load_propagation_clip, render_overlay, run_on_frames
 from lib.viz import put_label
 
 DISPLAY = 256  # the clip is analysed at 128 px; shown twice as large so masks stay readable
@@ -28,8 +27,8 @@ def side_label(setting: Setting) -> str:
 
 def _side(clip, setting: Setting, progress: Progress) -> Side:
     started = time.perf_counter()
-    result = run_mask_propagation(clip.frames, flow=setting.variant, k=int(setting.number), fps=clip.fps,
-                                  ground_truth=clip.ground_truth, progress=progress)
+    result = run_on_frames(clip.frames, flow=setting.variant, k=int(setting.number), fps=clip.fps,
+                           ground_truth=clip.ground_truth, progress=progress)
     seconds = time.perf_counter() - started
     warped = ~result.track.is_key
     miou = None if not np.isfinite(result.miou) else round(float(result.miou), 4)
@@ -46,7 +45,8 @@ def _side(clip, setting: Setting, progress: Progress) -> Side:
 
 
 def run(path: str, a: Setting, b: Setting, progress: Progress | None = None) -> tuple[Side, Side]:
-    """Decode the clip once (12.5 fps, <= 40 frames, 128 px; ground truth for toy examples) and propagate
+    """Decode the clip once (12.5 fps, <= 40 frames, 128 px; ground truth for the bundled toy examples,
+    recognised by content) and propagate
     with each setting. Raises UserInputError when k does not fit the clip."""
     clip = load_propagation_clip(path)
     return (_side(clip, a, split_progress(progress, 0.05, 0.5)), _side(clip, b, split_progress(progress, 0.5, 0.98)))

@@ -31,7 +31,8 @@ def sweep_toy(segmentor: torch.nn.Module, motion: torch.nn.Module, seeds: Sequen
     return merge_points(points)
 
 
-def evaluate_toy(segmentor: torch.nn.Module, motion: torch.nn.Module, seeds: Sequence[int], k: int = 5) -> dict[str, float]:
+def evaluate_toy(segmentor: torch.nn.Module, motion: torch.nn.Module, seeds: Sequence[int],
+                 k: int = 5) -> dict[str, float]:
     """mIoU against ground truth: per-frame segmentation, and mpvss / dis / none at interval k."""
     points = sweep_toy(segmentor, motion, seeds, ks=(1, k))
     return {("per-frame" if p.k == 1 else p.method): p.miou for p in points}

@@ -102,7 +102,8 @@ class MPVSSFlow(BundledModel):
             maps[lvl] = pix.transpose(1, 2).reshape(b, self.dim, h, w)
         return maps, queries
 
-    def forward(self, current: torch.Tensor, key: torch.Tensor, key_queries: torch.Tensor | None = None) -> MotionOutput:
+    def forward(self, current: torch.Tensor, key: torch.Tensor,
+                key_queries: torch.Tensor | None = None) -> MotionOutput:
         b, _, height, width = current.shape
         hp, wp = math.ceil(height / PAD) * PAD, math.ceil(width / PAD) * PAD
         x = (torch.cat([current, key], 1) - 0.5) / 0.25
@@ -120,7 +121,8 @@ class MPVSSFlow(BundledModel):
         f32 = self.flow32(m32)
         f16 = self.flow16(self.refine16(torch.cat([m16, self.up32(m32), 2 * F.interpolate(f32, scale_factor=2,
                                                                                         mode="bilinear")], 1)))
-        feat8 = self.refine8(torch.cat([e2, self.up16(m16), 2 * F.interpolate(f16, scale_factor=2, mode="bilinear")], 1))
+        up16 = 2 * F.interpolate(f16, scale_factor=2, mode="bilinear")
+        feat8 = self.refine8(torch.cat([e2, self.up16(m16), up16], 1))
         pixel = self.flow8(feat8) + 2 * F.interpolate(f16, scale_factor=2, mode="bilinear")  # (B, 2, h, w)
         h8, w8 = math.ceil(height / 8), math.ceil(width / 8)
         pixel = pixel[..., :h8, :w8]

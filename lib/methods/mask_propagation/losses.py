@@ -14,7 +14,8 @@ from scipy.optimize import linear_sum_assignment
 CLASS_WEIGHT, MASK_WEIGHT, DICE_WEIGHT, NO_OBJECT_WEIGHT = 2.0, 5.0, 5.0, 0.1
 
 
-def semantic_targets(semantic: torch.Tensor, num_classes: int, size: tuple[int, int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
+def semantic_targets(semantic: torch.Tensor, num_classes: int,
+                     size: tuple[int, int]) -> list[tuple[torch.Tensor, torch.Tensor]]:
     """(B, H, W) class maps -> per image (classes (M,) long, masks (M, h, w) float in [0, 1]) at `size`.
 
     Every class present becomes one target segment (semantic segmentation has one segment per class);

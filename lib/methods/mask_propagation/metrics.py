@@ -1,10 +1,17 @@
-"""Metrics of mask propagation: mIoU against a reference segmentation, and the photometric warp error."""
+"""Metrics of mask propagation: the reference a run is scored against, mIoU per frame and over the clip, drift
+by distance from the key frame, and the photometric warp error."""
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
-from lib.methods.mask_propagation.warp import warp
+from lib.methods.mask_propagation.warp import resize_labels, warp
+
+if TYPE_CHECKING:
+    from lib.methods.mask_propagation.segmentors import Segmentation
 
 
 def confusion(pred: np.ndarray, target: np.ndarray, num_classes: int) -> np.ndarray:
@@ -53,3 +60,38 @@ def warp_error(current: np.ndarray, key: np.ndarray, flow: np.ndarray) -> float:
     f = torch.from_numpy(np.asarray(flow, np.float32)).permute(2, 0, 1)[None]
     warped = warp(k, f)
     return float((warped - cur).abs().mean())
+
+
+def reference_labels(ground_truth: np.ndarray | None, segmentations: Sequence[Segmentation] | None,
+                     num_frames: int, size: tuple[int, int]) -> tuple[np.ndarray | None, str]:
+    """What a run is scored against, and its name: (T, H, W) labels at `size` or None.
+
+    Ground truth (T', H', W') class ids when given (first `num_frames` frames, nearest-resized); else the
+    per-frame segmentations' labels (user videos); else None ("none": painted masks on a user video).
+    """
+    if ground_truth is not None:
+        return resize_labels(np.asarray(ground_truth)[:num_frames], *size), "ground truth"
+    if segmentations is not None:
+        return np.stack([s.labels(size) for s in segmentations]), "per-frame segmentation"
+    return None, "none"
+
+
+def frame_ious(pred: np.ndarray, reference: np.ndarray | None, num_classes: int) -> tuple[np.ndarray, float]:
+    """pred, reference (T, H, W) labels -> ((T,) mIoU of each frame, mIoU over the clip, accumulated).
+
+    NaN where no class occurs (or everywhere without a reference).
+    """
+    if reference is None:
+        return np.full(len(pred), np.nan), float("nan")
+    per = []
+    for p, r in zip(pred, reference):
+        ious = iou_per_class(confusion(p, r, num_classes))
+        per.append(np.nanmean(ious) if np.isfinite(ious).any() else np.nan)
+    total = iou_per_class(confusion(pred, reference, num_classes))
+    return np.array(per), float(np.nanmean(total)) if np.isfinite(total).any() else float("nan")
+
+
+def drift_by_offset(frame_iou: np.ndarray, since_key: np.ndarray, k: int) -> np.ndarray:
+    """(k,) mean frame IoU of the frames d = 0 .. k-1 frames after their key frame (NaN where none is finite)."""
+    return np.array([np.nanmean(frame_iou[since_key == d]) if np.isfinite(frame_iou[since_key == d]).any()
+                     else np.nan for d in range(int(k))])

@@ -88,6 +88,80 @@ def chained_segmentation(labels: np.ndarray, class_names: tuple[str, ...]) -> Se
     return Segmentation(torch.eye(num), (one_hot * 2 - 1) * PAINTED_LOGIT, None, class_names)
 
 
+@dataclass(frozen=True)
+class WarpedFrame:
+    """One frame's masks moved from its key frame (the per-frame work MPVSS times and counts).
+
+    labels: (H, W) class map; flows: (S, 2, h, w) backward flow of each key-frame segment (a shared flow
+    expanded); warped: (S, h4, w4) warped mask logits; per_segment: the flows differ per segment (MPVSS).
+    """
+
+    labels: np.ndarray
+    flows: torch.Tensor
+    warped: torch.Tensor
+    per_segment: bool
+
+
+@dataclass(frozen=True)
+class FlowDiagnostics:
+    """What the tab shows of a warped frame (not timed): flow (gh, gw, 2) used per pixel, full-res pixels;
+    segment_flows (S', gh, gw, 2) of the shown segments; segment_classes (S',) (-1: one shared flow);
+    warp_error: mean absolute grey-level error of the key frame warped with `flow`."""
+
+    flow: np.ndarray
+    segment_flows: np.ndarray
+    segment_classes: np.ndarray
+    warp_error: float
+
+
+def segment_key_frame(segment: Callable[[int], Segmentation], t: int, size: tuple[int, int],
+                      key_seconds: float | None) -> tuple[Segmentation, np.ndarray, float]:
+    """Key-frame step: segment(t) -> (Segmentation, (H, W) labels, seconds spent).
+
+    seconds: segment()'s measured time, or `key_seconds` when given (segment() returns cached results), plus
+    turning the masks into labels, as warped frames' seconds include it.
+    """
+    start = time.perf_counter()
+    seg = segment(t)
+    segmented = time.perf_counter() - start
+    labels = seg.labels(size)
+    return seg, labels, (segmented if key_seconds is None else key_seconds) + time.perf_counter() - start - segmented
+
+
+def warp_key_masks(current: np.ndarray, key: np.ndarray, seg: Segmentation, flow_method: FlowMethod,
+                   size: tuple[int, int]) -> WarpedFrame:
+    """Warping step: one flow per key-frame segment (or one shared), each mask moved by its own flow, the key
+    frame's classes reused. current, key: (H, W, 3) uint8; size: (H, W) of the labels."""
+    est = flow_method.estimate(current, key, seg)
+    s = seg.mask_logits.shape[0]
+    flows = est.flows if est.per_segment else est.flows.expand(s, -1, -1, -1)
+    warped = warp(seg.mask_logits[:, None], flows)[:, 0]  # (S, h4, w4): each mask moved by its flow
+    return WarpedFrame(seg.labels(size, warped), flows, warped, est.per_segment)
+
+
+def flow_diagnostics(step: WarpedFrame, seg: Segmentation, shown: torch.Tensor, current: np.ndarray,
+                     key: np.ndarray) -> FlowDiagnostics:
+    """Diagnostics step for the views: the composite flow (each pixel takes its owner segment's flow), the
+    shown segments' flows on the display grid (<= 1/4 size, full-res pixel units) and the warp error."""
+    height, width = current.shape[:2]
+    gh, gw = _display_grid(height, width)
+    to_full = torch.tensor([width / gw, height / gh]).view(1, 2, 1, 1)
+    full = resize_flow(step.flows, (gh, gw)) * to_full
+    owner = F.interpolate(_owners(seg, step.warped)[None, None].float(), size=(gh, gw), mode="nearest")
+    used = full.gather(0, owner.long().expand(1, 2, gh, gw))[0].permute(1, 2, 0).numpy()
+    keep = shown if step.per_segment else torch.zeros(1, dtype=torch.long)
+    classes = seg.class_probs[keep].argmax(-1).numpy() if step.per_segment else np.array([-1])
+    error = warp_error(current, key, used / to_full.view(1, 1, 2).numpy())
+    return FlowDiagnostics(used, full[keep].permute(0, 2, 3, 1).numpy(), classes, error)
+
+
+def shown_segments(seg: Segmentation) -> torch.Tensor:
+    """Indices of the key frame's segments that own at least MIN_SEGMENT_SHARE of it (the per-query panels)."""
+    owners = _owners(seg, seg.mask_logits)
+    share = torch.bincount(owners.flatten(), minlength=seg.mask_logits.shape[0]).float() / owners.numel()
+    return torch.nonzero(share >= MIN_SEGMENT_SHARE).flatten()
+
+
 @torch.no_grad()
 def propagate(frames: np.ndarray, flow_method: FlowMethod, k: int, *, segment: Callable[[int], Segmentation],
               key_flops: int = 0, key_seconds: float | None = None, chained: bool = False) -> PropagationTrack:
@@ -97,12 +171,11 @@ def propagate(frames: np.ndarray, flow_method: FlowMethod, k: int, *, segment: C
     segmentor) only segment(0) is called: at later key frames the masks propagated so far become the new
     key-frame masks. key_flops / key_seconds: cost of one segment() call, recorded on key frames
     (key_seconds None: the measured time of the call; pass it when segment() returns cached results).
-    Key frames' seconds also include turning the masks into labels, as warped frames' do.
+    Each frame is one step: segment_key_frame, or warp_key_masks (timed) then flow_diagnostics (not timed).
     """
     t_total, height, width = frames.shape[:3]
     is_key = key_frames(t_total, k)
     gh, gw = _display_grid(height, width)
-    to_full = torch.tensor([width / gw, height / gh]).view(1, 2, 1, 1)
     labels = np.zeros((t_total, height, width), np.uint8)
     flow_out = np.zeros((t_total, gh, gw, 2), np.float32)
     seg_flows: list[np.ndarray] = []
@@ -113,51 +186,29 @@ def propagate(frames: np.ndarray, flow_method: FlowMethod, k: int, *, segment: C
     shown = torch.zeros(0, dtype=torch.long)
     flow_flops: int | None = None
     for t in range(t_total):
-        start = time.perf_counter()
-        spent = 0.0
         if is_key[t] and (t == 0 or not chained):
-            seg = segment(t)
-        segmented = time.perf_counter() - start
-        if is_key[t] and seg is not None and not (chained and t > 0):
-            labels[t] = seg.labels((height, width))
-            spent = (segmented if key_seconds is None else key_seconds) + time.perf_counter() - start - segmented
+            seg, labels[t], seconds[t] = segment_key_frame(segment, t, (height, width), key_seconds)
+            seg_flows.append(np.zeros((0, gh, gw, 2), np.float32))
+            seg_classes.append(np.zeros(0, np.int64))
+            flops[t] = key_flops
         else:  # a non-key frame, or a chained key frame that first needs its propagated masks
             kf = int(key_idx[t - 1])
-            est = flow_method.estimate(frames[t], frames[kf], seg)
-            s = seg.mask_logits.shape[0]
-            flows = est.flows if est.per_segment else est.flows.expand(s, -1, -1, -1)
-            warped = warp(seg.mask_logits[:, None], flows)[:, 0]  # (S, h4, w4): each mask moved by its flow
-            labels[t] = seg.labels((height, width), warped)
-            spent = time.perf_counter() - start  # the method's own work; the diagnostics below are not timed
-            # Composite flow: each pixel takes its owner segment's flow (full-res pixel units, display grid).
-            full = resize_flow(flows, (gh, gw)) * to_full
-            owner = F.interpolate(_owners(seg, warped)[None, None].float(), size=(gh, gw), mode="nearest")
-            used = full.gather(0, owner.long().expand(1, 2, gh, gw))[0]
-            flow_out[t] = used.permute(1, 2, 0).numpy()
-            keep = shown if est.per_segment else torch.zeros(1, dtype=torch.long)
-            seg_flows.append(full[keep].permute(0, 2, 3, 1).numpy())
-            seg_classes.append(seg.class_probs[keep].argmax(-1).numpy() if est.per_segment else np.array([-1]))
+            start = time.perf_counter()
+            step = warp_key_masks(frames[t], frames[kf], seg, flow_method, (height, width))
+            labels[t], seconds[t] = step.labels, time.perf_counter() - start
+            shows = flow_diagnostics(step, seg, shown, frames[t], frames[kf])
+            flow_out[t], errors[t] = shows.flow, shows.warp_error
+            seg_flows.append(shows.segment_flows)
+            seg_classes.append(shows.segment_classes)
             if flow_flops is None:
                 flow_flops = flow_method.flops(height, width, seg)
             flops[t] = flow_flops
-            errors[t] = warp_error(frames[t], frames[kf], flow_out[t] / to_full.view(1, 1, 2).numpy())
-        if is_key[t]:
-            if chained and t > 0:
+            key_idx[t] = kf
+            if is_key[t]:  # chained: the propagated masks become this key frame's masks
                 seg = chained_segmentation(labels[t], seg.class_names)
-            owners = _owners(seg, seg.mask_logits)
-            share = torch.bincount(owners.flatten(), minlength=seg.mask_logits.shape[0]).float() / owners.numel()
-            shown = torch.nonzero(share >= MIN_SEGMENT_SHARE).flatten()
+        if is_key[t]:
+            shown = shown_segments(seg)
             key_idx[t] = t
-            if not (chained and t > 0):
-                flow_out[t] = 0
-                seg_flows.append(np.zeros((0, gh, gw, 2), np.float32))
-                seg_classes.append(np.zeros(0, np.int64))
-                errors[t] = 0.0
-                flops[t] = key_flops
-            seconds[t] = spent
-        else:
-            key_idx[t] = key_idx[t - 1]
-            seconds[t] = spent
     return PropagationTrack(labels=labels, is_key=is_key, key_index=key_idx, since_key=np.arange(t_total) - key_idx,
                             flow=flow_out, segment_flows=tuple(seg_flows), segment_classes=tuple(seg_classes),
                             warp_error=errors, flops=flops, seconds=seconds, class_names=seg.class_names)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import zipfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -17,17 +18,20 @@ from lib.methods.mask_propagation.warp import warp
 from lib.video import write_mp4
 from lib.viz import colour_wheel, colourise, flow_to_rgb, hex_colour, overlay_mask, put_label, tile
 
+if TYPE_CHECKING:
+    from lib.methods.mask_propagation.result import CostSweep, MaskPropagationResult
+
 PANEL = 192  # display side of the strip panels, pixels
 METHOD_COLOURS = {"per-frame": "#222222", "mpvss": "#d62728", "dis": "#1f77b4", "none": "#7f7f7f"}
 METHOD_LABELS = {"per-frame": "per-frame segmentation", "mpvss": "MPVSS query flow",
                  "dis": "plain flow (DIS; OpenCV FLOPs not counted)", "none": "no flow"}
 
 
-def _ignore_label(result) -> int | None:
+def _ignore_label(result: MaskPropagationResult) -> int | None:
     return 0 if result.track.class_names[0].lower() == "background" else None
 
 
-def _check_t(result, t: int) -> int:
+def _check_t(result: MaskPropagationResult, t: int) -> int:
     t = int(t)
     if not 0 <= t < len(result.frames):
         raise ValueError(f"frame {t} outside 0..{len(result.frames) - 1}")
@@ -41,7 +45,7 @@ def _panel(image: np.ndarray, size: int = PANEL) -> np.ndarray:
                       if scale > 1 else cv2.INTER_AREA)
 
 
-def frame_caption(result, t: int) -> str:
+def frame_caption(result: MaskPropagationResult, t: int) -> str:
     track = result.track
     if track.is_key[t]:
         how = "segmented" if t == 0 or result.segmentor != "painted" else "re-anchored on propagated masks"
@@ -49,7 +53,7 @@ def frame_caption(result, t: int) -> str:
     return f"frame {t}: warped from key frame {track.key_index[t]} (+{track.since_key[t]})"
 
 
-def render_overlay(result, t: int) -> np.ndarray:
+def render_overlay(result: MaskPropagationResult, t: int) -> np.ndarray:
     """(H, W, 3) uint8: frame t with its propagated class mask; key frames get a yellow border."""
     t = _check_t(result, t)
     out = overlay_mask(result.frames[t], result.track.labels[t], alpha=0.45, ignore=_ignore_label(result))
@@ -58,7 +62,7 @@ def render_overlay(result, t: int) -> np.ndarray:
     return out
 
 
-def warp_error_map(result, t: int) -> np.ndarray:
+def warp_error_map(result: MaskPropagationResult, t: int) -> np.ndarray:
     """(H, W) float: |frame t - key frame warped to t| averaged over RGB (0 on key frames)."""
     t = _check_t(result, t)
     track = result.track
@@ -73,7 +77,7 @@ def warp_error_map(result, t: int) -> np.ndarray:
     return np.abs(warped - result.frames[t].astype(np.float32)).mean(-1)
 
 
-def render_strip(result, t: int) -> np.ndarray:
+def render_strip(result: MaskPropagationResult, t: int) -> np.ndarray:
     """One row for frame t: propagated mask | flow used (colour wheel) | warp error (inferno, 0..64 grey levels)."""
     t = _check_t(result, t)
     track = result.track
@@ -88,7 +92,7 @@ def render_strip(result, t: int) -> np.ndarray:
     return tile(panels, cols=3)
 
 
-def render_query_flows(result, t: int, max_panels: int = 12) -> np.ndarray:
+def render_query_flows(result: MaskPropagationResult, t: int, max_panels: int = 12) -> np.ndarray:
     """Per-segment flows of frame t, one small colour-wheel panel each (shared scale), plus the legend."""
     t = _check_t(result, t)
     track = result.track
@@ -105,12 +109,21 @@ def render_query_flows(result, t: int, max_panels: int = 12) -> np.ndarray:
     return tile(panels + [wheel], cols=min(len(panels) + 1, 7))
 
 
-def render_frame(result, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def render_frame(result: MaskPropagationResult, t: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(overlay, strip, query flow panels) for frame t: what the tab shows when the frame slider moves."""
     return render_overlay(result, t), render_strip(result, t), render_query_flows(result, t)
 
 
-def drift_figure(result) -> go.Figure:
+def render_preview(result: MaskPropagationResult) -> np.ndarray:
+    """The strip of the frame farthest from its key frame (where drift is largest), labelled with the clip's
+    mIoU and GFLOPs per frame: the notebook's quick-look image (uint8 RGB)."""
+    t = int(np.argmax(result.track.since_key))
+    text = (f"{result.flow}, k={result.k}: mIoU {result.miou:.3f} vs {result.reference_kind}, "
+            f"{result.gflops_per_frame:.3f} GFLOPs/frame")
+    return put_label(render_strip(result, t), text, corner="bottom-left")
+
+
+def drift_figure(result: MaskPropagationResult) -> go.Figure:
     """IoU of every frame against the reference by frames since its key frame (points) and the mean (line)."""
     fig = go.Figure()
     track = result.track
@@ -129,7 +142,7 @@ def drift_figure(result) -> go.Figure:
     return fig
 
 
-def cost_figure(sweep) -> go.Figure:
+def cost_figure(sweep: CostSweep) -> go.Figure:
     """Cost/accuracy: x = GFLOPs per frame (measured), y = mIoU, one line per flow method over k."""
     fig = go.Figure()
     by_method: dict[str, list] = {}
@@ -150,22 +163,32 @@ def cost_figure(sweep) -> go.Figure:
     return fig
 
 
-def write_overlay_video(result, path: str | Path) -> Path:
+SWEEP_HEADERS = ["method", "k", "GFLOPs/frame", "mIoU", "warp error", "ms/frame"]
+
+
+def sweep_rows(sweep: CostSweep) -> list[list]:
+    """The sweep's measurements as table rows (columns SWEEP_HEADERS), rounded for display."""
+    return [[p.method, p.k, round(p.gflops_per_frame, 4), round(p.miou, 4), round(p.mean_warp_error, 2),
+             round(p.seconds_per_frame * 1000, 1)] for p in sweep.points]
+
+
+def write_overlay_video(result: MaskPropagationResult, path: str | Path) -> Path:
     """H.264 mp4 of the overlays (key frames with a yellow border), at the clip's sampling rate."""
     frames = np.stack([render_overlay(result, t) for t in range(len(result.frames))])
     return write_mp4(frames, path, fps=max(1.0, result.fps))
 
 
-def export_bundle(result, folder: str | Path) -> Path:
+def export_bundle(result: MaskPropagationResult, folder: str | Path) -> Path:
     """Write masks/frame_XXXX.png (class ids), propagation.npz, overlay.mp4 and metrics.json into `folder`
     and zip them into folder/mask_propagation.zip (returned)."""
     folder = Path(folder)
     (folder / "masks").mkdir(parents=True, exist_ok=True)
     for t, labels in enumerate(result.track.labels):
         cv2.imwrite(str(folder / "masks" / f"frame_{t:04d}.png"), labels)
-    np.savez_compressed(folder / "propagation.npz", labels=result.track.labels, is_key=result.track.is_key,
-                        key_index=result.track.key_index, flow=result.track.flow, warp_error=result.track.warp_error,
-                        flops=result.track.flops, frame_iou=result.frame_iou, class_names=np.array(result.track.class_names))
+    track = result.track
+    np.savez_compressed(folder / "propagation.npz", labels=track.labels, is_key=track.is_key,
+                        key_index=track.key_index, flow=track.flow, warp_error=track.warp_error,
+                        flops=track.flops, frame_iou=result.frame_iou, class_names=np.array(track.class_names))
     write_overlay_video(result, folder / "overlay.mp4")
     meta = result.metrics() | {"class_names": list(result.track.class_names),
                                "palette": {n: hex_colour(i) for i, n in enumerate(result.track.class_names)}}

@@ -1,8 +1,13 @@
 """Key-frame segmentations for mask propagation, from three sources, in one form (`Segmentation`):
 the bundled query segmentor, a hub Mask2Former (transformers), or masks the user painted.
+
+The first step of a run, `segment_every_frame` / `painted_key_frame`, returns `KeyFrames`: how `propagate`
+gets the masks of each key frame, and what one segmentation costs.
 """
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +16,7 @@ import torch.nn.functional as F
 
 from lib.errors import UserInputError
 from lib.hooks.flops import count_flops
+from lib.methods.mask_propagation.warp import resize_labels
 
 IMAGENET_MEAN = torch.tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1)
 IMAGENET_STD = torch.tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1)
@@ -125,3 +131,44 @@ def labels_from_painting(layer: np.ndarray, min_pixels: int = 4) -> np.ndarray:
     for i, value in enumerate(order, start=1):
         out[codes == value] = i
     return out
+
+
+@dataclass(frozen=True)
+class KeyFrames:
+    """Where one run's key-frame masks come from.
+
+    segment(i) -> Segmentation of frame i (propagate calls it for key frames only). chained: painted masks,
+    where only frame 0 has masks of its own and later key frames re-anchor on the propagated ones.
+    flops / seconds: the cost of one segmentation (measured; 0 for painted masks). segmentations: all T
+    frames' (the per-frame reference and the cost sweep's input), None for painted masks.
+    """
+
+    segment: Callable[[int], Segmentation]
+    chained: bool
+    flops: int
+    seconds: float
+    class_names: tuple[str, ...]
+    segmentations: tuple[Segmentation, ...] | None = None
+
+
+def segment_every_frame(segmentor: KeyFrameSegmentor, frames: np.ndarray) -> KeyFrames:
+    """Segment all (T, H, W, 3) uint8 frames once, one at a time (per-frame latency, like the flow).
+
+    Propagation reads only the key frames'; the others are the per-frame baseline it is compared with.
+    """
+    start = time.perf_counter()
+    segmentations = tuple(segmentor.segment(frames, batch=1))
+    seconds = (time.perf_counter() - start) / len(frames)
+    flops = segmentor.flops(*frames.shape[1:3])
+    return KeyFrames(segmentations.__getitem__, False, flops, seconds, segmentor.class_names, segmentations)
+
+
+def painted_key_frame(painting: np.ndarray | None, size: tuple[int, int]) -> KeyFrames:
+    """The user's painting (H', W', 3|4) over frame 0 as the only key-frame masks, resized to `size` (H, W).
+
+    Raises UserInputError when nothing is painted.
+    """
+    if painting is None:
+        raise UserInputError("Nothing is painted on the first frame: paint at least one region with the brush.")
+    first = painted_segmentation(resize_labels(labels_from_painting(painting), *size))
+    return KeyFrames(lambda i: first, True, 0, 0.0, first.class_names)

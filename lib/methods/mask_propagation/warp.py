@@ -2,13 +2,28 @@
 
 Convention used everywhere in this tab: a *backward* flow (dx, dy) at pixel (x, y) of the current frame
 points to where that point was in the key frame, so `warped(x, y) = key(x + dx, y + dy)`.
-Flows are in pixels of their own grid; `resize_flow` rescales the values when the grid changes size.
+Flows are in pixels of their own grid; `resize_flow` rescales the values when the grid changes size, and
+`resize_labels` brings class maps (ground truth, painted masks) to the frames' grid.
 Adapted from open-mmlab/mmtracking mmtrack/core/motion/flow.py (flow_warp_feats), re-written.
 """
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import torch
 import torch.nn.functional as F
+
+
+def resize_labels(labels: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(..., H, W) integer class maps -> (..., height, width) int32, nearest neighbour (classes never blend).
+
+    Returned unchanged (same array and dtype) when already height x width.
+    """
+    labels = np.asarray(labels)
+    if labels.shape[-2:] == (height, width):
+        return labels
+    return np.stack([cv2.resize(l.astype(np.int32), (width, height), interpolation=cv2.INTER_NEAREST)
+                     for l in labels.reshape(-1, *labels.shape[-2:])]).reshape(*labels.shape[:-2], height, width)
 
 
 def resize_flow(flow: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
