@@ -5,8 +5,8 @@
 1. Cost: forward + backward (one training step's compute, batch 1, float32) of the 3-layer multi-scale
    decoder with S4D layers and of the same decoder with single-head softmax self-attention, at
    L = 11,820 tokens (60 frames x 197 ViT tokens). Peak tensor memory from the PyTorch profiler's
-   allocator totals; time as the best of --repeats runs, the two models alternating. The attention run is refused beforehand if its
-   predicted memory exceeds half of the memory available now.
+   allocator totals; time as the best of --repeats runs, the two models alternating. The attention run is
+   refused beforehand if its predicted memory exceeds half of the memory available now.
 2. Accuracy: both bundled decoders on --held-out unseen long toy videos (count the bounces).
 Targets from the paper: >= 8x less peak memory and >= 2.6x less time; S4 accuracy >= attention accuracy.
 The last line is one JSON object.
@@ -29,7 +29,7 @@ from lib.methods.long_range.cost_measure import (  # noqa: E402
     forward_backward,
     peak_memory_bytes,
 )
-from lib.methods.long_range.data import HELD_OUT_SEEDS, decoder_accuracy, encode_task_videos  # noqa: E402
+from lib.methods.long_range.data import SEEDS, decoder_accuracy, encode_task_videos  # noqa: E402
 from lib.methods.long_range.model import ViS4merDecoder  # noqa: E402
 from lib.models import load_model  # noqa: E402
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> None:
           f"time {attn_seconds / s4_seconds:.1f}x less (target >= 2.6x)", flush=True)
 
     encoder = load_model("toy-frame-encoder", device="cpu")
-    seeds = list(HELD_OUT_SEEDS)[: args.held_out]
+    seeds = SEEDS.held_out(args.held_out)
     tokens, labels = encode_task_videos(encoder, seeds)
     s4_acc = decoder_accuracy(load_model("vis4mer-tiny-toy", device="cpu"), tokens, labels)
     attn_acc = decoder_accuracy(load_model("vis4mer-attention-tiny-toy", device="cpu"), tokens, labels)

@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> dict:
         summary.update({f"{name}_rss_peak_mb": round(v / MB, 1) for name, v in rss.items()})
     summary["lora_trainable_fraction"] = round(measured["lora"].trainable_fraction, 5)
     ckpt = measured["checkpointing"]
-    summary["checkpointing_stored_activation_ratio"] = round(ckpt.memory.activation_bytes / base.memory.activation_bytes, 3)
+    summary["checkpointing_stored_activation_ratio"] = round(
+        ckpt.memory.activation_bytes / base.memory.activation_bytes, 3)
     summary["checkpointing_step_peak_ratio"] = round(ckpt.memory.step_peak_bytes / base.memory.step_peak_bytes, 3)
     summary["checkpointing_time_ratio"] = round(ckpt.seconds_per_step / base.seconds_per_step, 3)
     summary["token_drop_speedup"] = round(base.seconds_per_step / measured["token_drop"].seconds_per_step, 3)

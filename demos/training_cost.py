@@ -1,10 +1,13 @@
 """Training-cost tab: what each efficient-training technique saves on one training step, measured live."""
 from __future__ import annotations
 
+import functools
+from dataclasses import dataclass
+
 import gradio as gr
 
-from demos.common import friendly_errors
-from lib.methods.training_cost.task import (
+from demos.common import friendly_errors, require_video
+from lib.methods.training_cost import (
     DATA_SOURCES,
     DEFAULT_TECHNIQUES,
     MEMORY_MEASURES,
@@ -29,21 +32,43 @@ share whatever load the machine has."""
 MEASURE_CHOICES = [(f"{label}", key) for key, label in MEMORY_MEASURES.items()]
 
 
-@friendly_errors
-def measure_training_cost(video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
-                          num_frames, image_size, width, depth, steps, budget_mb, measure, parallel=(),
+@dataclass(frozen=True)
+class Views:
+    """The components the main action fills (built in build_tab; the handler yields {component: value})."""
+
+    cached: gr.State
+    taxonomy: gr.Plot
+    bars: gr.Plot
+    losses: gr.Plot
+    table: gr.Dataframe
+    summary: gr.Markdown
+
+    def outputs(self) -> list:
+        return [self.cached, self.taxonomy, self.bars, self.losses, self.table, self.summary]
+
+
+def _clip_for(video, data: str):
+    """The chosen clip when the data is "chosen clip" (the one no-clip guard), else None: the toy world."""
+    return require_video(video) if data == DATA_SOURCES[1] else None
+
+
+@friendly_errors  # not @video_handler: with the toy-world batch, no clip (None) is a valid first input
+def measure_training_cost(views: Views, video, data, techniques, combination, keep_ratio, micro_batches, lora_rank,
+                          batch_size, num_frames, image_size, width, depth, steps, budget_mb, measure, parallel=(),
                           progress=gr.Progress()):
-    """Handler (generator): settings -> (cached result, taxonomy, bars, losses, table, summary) as it measures."""
+    """Main action (api_name="training_cost", a generator): settings -> every figure, refreshed as it measures."""
     width = int(width)
     for result in iter_training_cost(
-            video, data=data, techniques=tuple(techniques or ()), combination=tuple(combination or ()),
-            keep_ratio=float(keep_ratio), micro_batches=int(micro_batches), lora_rank=int(lora_rank),
-            batch_size=int(batch_size), num_frames=int(num_frames), image_size=int(image_size), dim=width,
-            depth=int(depth), heads=max(1, width // 32), steps=int(steps), budget_mb=float(budget_mb)):
+            _clip_for(video, data), data=data, techniques=tuple(techniques or ()),
+            combination=tuple(combination or ()), keep_ratio=float(keep_ratio), micro_batches=int(micro_batches),
+            lora_rank=int(lora_rank), batch_size=int(batch_size), num_frames=int(num_frames),
+            image_size=int(image_size), dim=width, depth=int(depth), heads=max(1, width // 32), steps=int(steps),
+            budget_mb=float(budget_mb)):
         progress(result.fraction, desc=result.progress)
         taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure,
                                                                       parallel=parallel or ())
-        yield result, taxonomy, bars, losses, table, summary
+        yield {views.cached: result, views.taxonomy: taxonomy, views.bars: bars, views.losses: losses,
+               views.table: table, views.summary: summary}
 
 
 def rerender(result, measure, parallel):
@@ -60,8 +85,9 @@ def measure_parallel(video, data, batch_size, num_frames, image_size, width, dep
     """Handler: 2-process data parallel vs ZeRO-1 -> (cached runs, table, taxonomy with the leaf annotated)."""
     progress(0.1, desc="starting 2 gloo processes for plain data parallelism, then for ZeRO-1 ...")
     width = int(width)
-    parallel = run_data_parallel(video, data=data, batch_size=int(batch_size), num_frames=int(num_frames),
-                                 image_size=int(image_size), dim=width, depth=int(depth), heads=max(1, width // 32))
+    parallel = run_data_parallel(_clip_for(video, data), data=data, batch_size=int(batch_size),
+                                 num_frames=int(num_frames), image_size=int(image_size), dim=width, depth=int(depth),
+                                 heads=max(1, width // 32))
     taxonomy, _, _, _, _ = render_training_cost(result, measure=measure, parallel=parallel)
     return parallel, parallel_table(parallel), taxonomy
 
@@ -114,10 +140,11 @@ def build_tab(video: gr.Video) -> None:
                 parallel_run = gr.Button("Measure data parallel vs ZeRO-1", elem_id="training-cost-parallel-run")
                 parallel_view = gr.Dataframe(headers=PARALLEL_HEADERS, label="Per process", interactive=False,
                                              elem_id="training-cost-parallel")
-    event = run.click(measure_training_cost,
+    views = Views(cached, taxonomy, bars, losses, table, summary)
+    event = run.click(functools.partial(measure_training_cost, views),
                       inputs=[video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
                               num_frames, image_size, width, depth, steps, budget_mb, measure, cached_parallel],
-                      outputs=[cached, taxonomy, bars, losses, table, summary], api_name="training_cost")
+                      outputs=views.outputs(), api_name="training_cost")
     parallel_event = parallel_run.click(
         measure_parallel, inputs=[video, data, batch_size, num_frames, image_size, width, depth, cached, measure],
         outputs=[cached_parallel, parallel_view, taxonomy], api_name="training_cost_parallel")

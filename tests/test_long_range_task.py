@@ -6,9 +6,9 @@ import plotly.graph_objects as go
 import pytest
 
 from lib.errors import UserInputError
-from lib.methods.long_range.cost_curves import largest_length_within, predict_attention_bytes
-from lib.methods.long_range.task import (
+from lib.methods.long_range import (
     attention_span,
+    cost_summary,
     render_attention_vs_kernels,
     render_cost_curves,
     render_filmstrip,
@@ -19,6 +19,7 @@ from lib.methods.long_range.task import (
     run_long_range,
     stage_rows,
 )
+from lib.methods.long_range.cost_curves import largest_length_within, predict_attention_bytes
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +69,20 @@ def test_chosen_video_file_runs(tmp_path):
     res = run_long_range(str(path))
     assert res.true_label is None and res.segments == ()
     assert len(res.frames) == pytest.approx(160 / 4, abs=2)
+    assert res.source == "long.mp4"
+
+
+def test_a_decoded_clip_is_used_as_it_is(tmp_path):
+    from lib.methods.long_range.data import IMAGE_SIZE, SAMPLED_FPS, task_video
+    from lib.video import load_clip, write_mp4
+
+    video = task_video(900_002, num_frames=160)
+    path = write_mp4(video.frames(list(range(160))), tmp_path / "long.mp4", fps=25.0)
+    clip = load_clip(path, fps=SAMPLED_FPS, short_side=IMAGE_SIZE)
+    from_clip, from_path = run_long_range(clip), run_long_range(path)
+    np.testing.assert_array_equal(from_clip.frames, from_path.frames)
+    np.testing.assert_array_equal(from_clip.s4.probs, from_path.s4.probs)
+    assert from_clip.source == "long.mp4"
 
 
 def test_attention_span_of_simple_rows():
@@ -82,6 +97,7 @@ def test_cost_curves_task_and_figure():
     curves = run_cost_curves(longest=512, shortest=64, points=3, dim=16, heads=1, budget_mb=1.0)
     figure = render_cost_curves(curves)
     assert isinstance(figure, go.Figure)
+    assert "Largest length" in cost_summary(curves) or "did not fit" in cost_summary(curves)
     assert not curves.attention_ran.all()  # 1 MB cannot hold attention at 512 tokens
     with pytest.raises(UserInputError):
         run_cost_curves(longest=1 << 20)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.methods.training_cost.task import parallel_table, render_training_cost, run_data_parallel
+from lib.methods.training_cost import parallel_table, render_training_cost, run_data_parallel
 
 TINY = dict(batch_size=2, num_frames=4, image_size=32, dim=64, depth=2, heads=2, steps=2)
 

@@ -7,6 +7,7 @@ import torch
 
 import lib.methods.training_cost.task as task
 from lib.errors import UserInputError
+from lib.examples import EXAMPLES_DIR
 from lib.methods.training_cost.data import clip_batch, label_for_video, toy_batch
 from lib.methods.training_cost.model import SmallVideoTransformerConfig
 from lib.methods.training_cost.predict import check_fits, parameter_counts, predict_memory
@@ -84,5 +85,28 @@ def test_batches_from_the_toy_world_and_from_a_clip():
     views = clip_batch(frames, 3, 4, 32)
     assert views.frames.shape == (4, 4, 32, 32, 3) and views.labels.tolist() == [3] * 4
     assert not np.array_equal(views.frames[0], views.frames[1])  # augmented, not copies
-    assert label_for_video("somewhere/toy_rotate_cw.mp4") == (4, "the example's action")
+    assert label_for_video(EXAMPLES_DIR / "toy_rotate_cw.mp4") == (4, "the example's action")
     assert label_for_video("upload.mp4")[0] == 0
+
+
+def test_an_upload_named_like_an_example_gets_no_label(tmp_path):
+    renamed = tmp_path / "toy_rotate_cw.mp4"  # the name of an example, other bytes
+    renamed.write_bytes(b"not the example's bytes")
+    assert label_for_video(renamed) == (0, label_for_video(None)[1])
+    copy = tmp_path / "upload.mp4"  # an example's bytes under another name
+    copy.write_bytes((EXAMPLES_DIR / "toy_rotate_cw.mp4").read_bytes())
+    assert label_for_video(copy)[0] == 4
+
+
+def test_a_decoded_clip_is_used_as_it_is():
+    from lib.video import load_clip
+
+    path = EXAMPLES_DIR / "toy_left.mp4"
+    clip = load_clip(path, num_frames=4, short_side=64)
+    from_clip = task.prepare_batch(clip, "chosen clip", batch_size=2, num_frames=4, image_size=32)
+    from_path = task.prepare_batch(str(path), "chosen clip", batch_size=2, num_frames=4, image_size=32)
+    np.testing.assert_array_equal(from_clip.frames, from_path.frames)
+    assert from_clip.labels.tolist() == from_path.labels.tolist() == [0, 0]  # toy_left: action "left"
+    assert "the example's action" in from_clip.source  # recognised from the clip's source file
+    with pytest.raises(UserInputError, match="this model takes 8"):
+        task.prepare_batch(clip, "chosen clip", batch_size=2, num_frames=8, image_size=32)

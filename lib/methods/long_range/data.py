@@ -11,9 +11,14 @@ sampled frame with its successor is encoded into 4 tokens: 256 frames -> 1,024 t
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from lib.toyworld import ACTION_NAMES, LongToyVideo
+from lib.toyworld import ACTION_NAMES, LongToyVideo, SeedSplit
+
+if TYPE_CHECKING:  # torch is imported where it is used: the task definition itself needs only numpy
+    import torch
 
 TASK_ACTIONS: tuple[int, ...] = tuple(ACTION_NAMES.index(n) for n in ("left", "grow", "bounce"))
 COUNTED_ACTION = ACTION_NAMES.index("bounce")
@@ -27,10 +32,12 @@ STRIDE = 4
 IMAGE_SIZE = 64
 SAMPLED_FPS = 25.0 / STRIDE
 
-# Disjoint seed ranges: frame-encoder training, decoder training, held-out evaluation.
-ENCODER_SEEDS = range(100_000, 100_160)
-TRAIN_SEEDS = range(0, 480)
-HELD_OUT_SEEDS = range(900_000, 900_160)
+# Disjoint seeds. Decoders: train on 0..479, scored on 900000..900159 (never trained on, also the tab's
+# default toy videos). Frame encoder: trains on 100000..100143, scores itself on 100144..100159.
+SEEDS = SeedSplit(train_start=0, held_out_start=900_000)
+ENCODER_SEEDS = SeedSplit(train_start=100_000, held_out_start=100_144)
+NUM_TRAIN_VIDEOS, NUM_HELD_OUT_VIDEOS = 480, 160
+NUM_ENCODER_TRAIN_VIDEOS, NUM_ENCODER_HELD_OUT_VIDEOS = 144, 16
 
 
 def task_video(seed: int, *, num_frames: int = NUM_FRAMES, size: int = IMAGE_SIZE) -> LongToyVideo:
@@ -62,7 +69,7 @@ def token_spans(num_tokens: int, tokens_per_frame: int, frame_indices: np.ndarra
 
 
 def encode_task_videos(encoder, seeds, *, num_frames: int = NUM_FRAMES,
-                       on_video=None) -> tuple["torch.Tensor", "torch.Tensor"]:
+                       on_video=None) -> tuple[torch.Tensor, torch.Tensor]:
     """Tokens (V, T * tokens_per_frame, dim) float16 and count labels (V,) int64 of the task videos `seeds`.
 
     encoder: a ToyFrameEncoder in eval mode. on_video(k, n) is called after each video (progress).
@@ -87,5 +94,6 @@ def decoder_accuracy(model, tokens, labels, *, batch_size: int = 32) -> float:
 
     model.eval()
     with torch.no_grad():
-        pred = torch.cat([model(tokens[i:i + batch_size].float()).argmax(-1) for i in range(0, len(tokens), batch_size)])
+        pred = torch.cat([model(tokens[i:i + batch_size].float()).argmax(-1)
+                          for i in range(0, len(tokens), batch_size)])
     return float((pred == labels).float().mean())

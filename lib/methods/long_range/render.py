@@ -7,12 +7,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from lib.methods.long_range.data import COUNTED_ACTION
+from lib.methods.long_range.result import LongRangeResult
 from lib.viz import filmstrip, hex_colour
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # cost_curves runs the layers; render only reads the numbers
     from lib.methods.long_range.cost_curves import CostCurves
-    from lib.methods.long_range.task import LongRangeResult
 
 S4_COLOUR, ATTENTION_COLOUR, TRUTH_COLOUR = "#1f77b4", "#d62728", "rgba(44, 160, 44, 0.18)"
 
@@ -43,13 +42,13 @@ def render_kernels(kernels: np.ndarray, *, title: str = "S4D kernels K[lag]", ch
     return _layout(fig, title, 360)
 
 
-def default_channels(result: "LongRangeResult", count: int = 4) -> list[int]:
+def default_channels(result: LongRangeResult, count: int = 4) -> list[int]:
     """Channels spanning the range of memory lengths: shortest, ..., longest."""
     order = np.argsort(result.kernel_memory, kind="stable")
     return [int(order[i]) for i in np.linspace(0, len(order) - 1, count).round().astype(int)]
 
 
-def render_attention_vs_kernels(result: "LongRangeResult", *, channels: list[int] | None = None,
+def render_attention_vs_kernels(result: LongRangeResult, *, channels: list[int] | None = None,
                                 query_frame: int | None = None) -> go.Figure:
     """Top: S4 impulse responses of chosen first-layer channels; bottom: the twin's attention row for the
     token at `query_frame` (a source frame index; default: the middle). Same x axis: seconds relative to
@@ -81,7 +80,7 @@ def render_attention_vs_kernels(result: "LongRangeResult", *, channels: list[int
     return _layout(fig, "What one S4 layer and one attention layer read on this video", 620)
 
 
-def render_receptive_fields(result: "LongRangeResult") -> go.Figure:
+def render_receptive_fields(result: LongRangeResult) -> go.Figure:
     """Effective receptive field: seconds holding 90% of each S4 kernel's mass (all first-layer channels) and
     of each attention row (all queries), sorted, log scale."""
     spt = result.seconds_per_token
@@ -98,7 +97,7 @@ def render_receptive_fields(result: "LongRangeResult") -> go.Figure:
     return _layout(fig, "Effective receptive field of the first layer", 380)
 
 
-def stage_rows(result: "LongRangeResult") -> list[list[str]]:
+def stage_rows(result: LongRangeResult) -> list[list[str]]:
     """Table rows: stage, tokens, channels, seconds of video per token."""
     rows, duration = [], result.num_tokens * result.seconds_per_token
     for i, (length, channels) in enumerate(result.stage_shapes):
@@ -107,7 +106,7 @@ def stage_rows(result: "LongRangeResult") -> list[list[str]]:
     return rows
 
 
-def render_stages(result: "LongRangeResult") -> go.Figure:
+def render_stages(result: LongRangeResult) -> go.Figure:
     """Bars: sequence length per decoder stage (log scale), labelled length x channels."""
     names = [f"stage {i}" if i else "input" for i in range(len(result.stage_shapes))]
     lengths = [length for length, _ in result.stage_shapes]
@@ -117,7 +116,7 @@ def render_stages(result: "LongRangeResult") -> go.Figure:
     return _layout(fig, "ViS4mer decoder, stage by stage: tokens x channels", 340)
 
 
-def render_cost_curves(curves: "CostCurves") -> go.Figure:
+def render_cost_curves(curves: CostCurves) -> go.Figure:
     """Log-log time and peak memory of one layer vs sequence length; budget line; where attention leaves it."""
     fig = make_subplots(rows=1, cols=2, subplot_titles=("time per forward+backward" if curves.backward else
                                                         "time per forward", "peak memory"))
@@ -147,7 +146,19 @@ def render_cost_curves(curves: "CostCurves") -> go.Figure:
     return _layout(fig, title, 420)
 
 
-def render_prediction(result: "LongRangeResult") -> go.Figure:
+def cost_summary(curves: CostCurves) -> str:
+    """Markdown: the largest length attention fits in the budget, and the ratios at the longest both ran."""
+    ran = curves.attention_ran
+    if not ran.any():
+        return "Attention did not fit the budget at any length."
+    last = int(curves.lengths[ran][-1])
+    return (f"Largest length whose predicted attention memory fits {curves.budget_mb:,.0f} MB: "
+            f"**{curves.attention_limit:,} tokens**. At L = {last:,} (the longest both ran), attention took "
+            f"{curves.attn_seconds[ran][-1] / curves.s4_seconds[ran][-1]:.1f}x the time and "
+            f"{curves.attn_peak_mb[ran][-1] / curves.s4_peak_mb[ran][-1]:.1f}x the peak memory of S4.")
+
+
+def render_prediction(result: LongRangeResult) -> go.Figure:
     """Top: class probabilities of both decoders. Bottom: each final position's share of the predicted logit
     over time, with the ground-truth bounces shaded (toy videos) and the frame encoder's bounce guesses."""
     fig = make_subplots(rows=2, cols=1, row_heights=[0.35, 0.65], vertical_spacing=0.18, subplot_titles=(
@@ -163,9 +174,8 @@ def render_prediction(result: "LongRangeResult") -> go.Figure:
         fig.add_trace(go.Scatter(x=times, y=run.contributions, mode="lines", line=dict(color=colour, shape="hvh"),
                                  name=f"{run.name}: share of '{result.class_labels[run.predicted]}'", showlegend=True),
                       row=2, col=1)
-    for s, e, label in result.segments:
-        if label == COUNTED_ACTION:
-            fig.add_vrect(x0=s / result.fps, x1=e / result.fps, fillcolor=TRUTH_COLOUR, line_width=0, row=2, col=1)
+    for s, e in result.counted_segments():
+        fig.add_vrect(x0=s / result.fps, x1=e / result.fps, fillcolor=TRUTH_COLOUR, line_width=0, row=2, col=1)
     bounce = result.frame_action_names.index("bounce") if "bounce" in result.frame_action_names else None
     if bounce is not None:
         hits = np.flatnonzero(result.frame_actions == bounce)
@@ -178,7 +188,7 @@ def render_prediction(result: "LongRangeResult") -> go.Figure:
     return _layout(fig, result.summary(), 560)
 
 
-def render_filmstrip(result: "LongRangeResult", *, count: int = 10, height: int = 80) -> np.ndarray:
+def render_filmstrip(result: LongRangeResult, *, count: int = 10, height: int = 80) -> np.ndarray:
     """(height, W, 3) uint8: `count` sampled frames labelled with their time in seconds."""
     picks = np.linspace(0, len(result.frames) - 1, min(count, len(result.frames))).round().astype(int)
     labels = [f"{result.frame_indices[i] / result.fps:.0f}s" for i in picks]

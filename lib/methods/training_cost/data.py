@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from lib.errors import UserInputError
-from lib.examples import EXAMPLES_DIR
+from lib.examples import EXAMPLES_DIR, identify_example
 from lib.toyworld import ACTION_NAMES, ToyWorldConfig, generate_clip
 
 
@@ -75,17 +75,19 @@ def clip_batch(frames: np.ndarray, label: int, batch_size: int, size: int, *, se
                          source=f"{batch_size} augmented views of {source}, label '{ACTION_NAMES[label]}'")
 
 
-def label_for_video(path: str | Path, manifest: Path = EXAMPLES_DIR / "manifest.json") -> tuple[int, str]:
+def label_for_video(path: str | Path | None, manifest: Path = EXAMPLES_DIR / "manifest.json") -> tuple[int, str]:
     """(action id, where it came from) for a video: the bundled example's action, else class 0.
 
-    An uploaded video has no label; the step still trains towards class 0, which is enough to measure
-    what a step costs (the loss then shows how fast the model fits that one target).
+    A file is an example by its content (lib.examples.identify_example), never by its name: an upload
+    called toy_bounce.mp4 is not given that example's label. An uploaded video has no label; the step
+    still trains towards class 0, which is enough to measure what a step costs (the loss then shows how
+    fast the model fits that one target).
     """
-    name = Path(path).name
-    if manifest.exists():
+    example = identify_example(path) if path else None
+    if example is not None and manifest.exists():
         entries = json.loads(manifest.read_text())
         entries = entries["examples"] if isinstance(entries, dict) else entries
         for entry in entries:
-            if entry.get("file") == name and entry.get("action") in ACTION_NAMES:
+            if entry.get("file") == example.path.name and entry.get("action") in ACTION_NAMES:
                 return ACTION_NAMES.index(entry["action"]), "the example's action"
     return 0, f"no label known, trained towards '{ACTION_NAMES[0]}'"

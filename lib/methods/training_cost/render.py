@@ -1,4 +1,7 @@
-"""Plotly figures of training-cost measurements: taxonomy sunburst, cost bars, loss curves.
+"""Plotly figures and tables of training-cost measurements: taxonomy sunburst, cost bars, loss curves.
+
+    taxonomy, bars, losses, table, summary = render_training_cost(result, measure="peak", parallel=...)
+    parallel_table(parallel)                     rows of PARALLEL_HEADERS (data parallel vs ZeRO-1)
 
 Every figure takes the measurements (lib.methods.training_cost.step.RecipeMeasurement, baseline first) and
 draws only measured numbers; taxonomy leaves without a measurement say why.
@@ -7,29 +10,20 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import plotly.graph_objects as go
 
-from lib.methods.training_cost.step import RecipeMeasurement
+from lib.errors import UserInputError
+from lib.methods.training_cost.result import MB, MEMORY_MEASURES, TrainingCostResult, memory_of, ratios
 from lib.methods.training_cost.taxonomy import MEASURED, NOT_MEASURABLE, TAXONOMY, machine_description
 
-MB = 2 ** 20
-MEMORY_MEASURES = {"peak": "peak tensor memory", "activations": "stored activations", "step": "step peak"}
+if TYPE_CHECKING:  # the measurements are read here, never made: no model or training step is imported
+    from lib.methods.training_cost.parallel import ParallelMeasurement
+    from lib.methods.training_cost.step import RecipeMeasurement
+
 _STATUS_COLOURS = {MEASURED: "#2a9d8f", NOT_MEASURABLE: "#c9c9c9", "": "#dfe7ef"}
 _NOT_MEASURED_COLOUR = "#f1e3b5"  # pale sand
-
-
-def memory_of(m: RecipeMeasurement, measure: str) -> int:
-    """Bytes for one of MEMORY_MEASURES: whole-run peak, stored activations, or the last step's peak."""
-    return {"peak": m.memory.peak_bytes, "activations": m.memory.activation_bytes,
-            "step": m.memory.step_peak_bytes}[measure]
-
-
-def ratios(m: RecipeMeasurement, baseline: RecipeMeasurement, measure: str = "peak") -> tuple[float, float]:
-    """(time ratio, memory ratio) of `m` relative to the baseline (1.0 = same; < 1 = cheaper)."""
-    time_ratio = m.seconds_per_step / baseline.seconds_per_step
-    base_memory = memory_of(baseline, measure)
-    return time_ratio, (memory_of(m, measure) / base_memory if base_memory else float("nan"))
 
 
 def _single_technique(measurements: Sequence[RecipeMeasurement]) -> dict[str, RecipeMeasurement]:
@@ -120,3 +114,38 @@ def loss_curves_figure(measurements: Sequence[RecipeMeasurement]) -> go.Figure:
                       xaxis_title="step", yaxis_title="cross-entropy", height=380,
                       margin=dict(l=50, r=10, t=50, b=40))
     return fig
+
+
+def render_training_cost(result: TrainingCostResult | None, *, measure: str = "peak",
+                         parallel: tuple[ParallelMeasurement, ...] = ()
+                         ) -> tuple[go.Figure, go.Figure | None, go.Figure | None, list[list], str]:
+    """(taxonomy sunburst, cost bars, loss curves, table rows, summary markdown); bars and losses are None
+    until the baseline is measured. `measure` is one of MEMORY_MEASURES; `parallel` (from run_data_parallel)
+    annotates the data-parallel leaf of the taxonomy."""
+    if measure not in MEMORY_MEASURES:
+        raise UserInputError(f"Choose the memory measure from: {', '.join(MEMORY_MEASURES)}.")
+    measured = result.measurements if result is not None else ()
+    bars = cost_bars_figure(measured, measure=measure) if measured else None
+    losses = loss_curves_figure(measured) if measured else None
+    extra = {}
+    modes = {p.mode: p for p in parallel}
+    if {"ddp", "zero1"} <= set(modes):
+        share = max(modes["zero1"].optimizer_state_bytes) / max(modes["ddp"].optimizer_state_bytes)
+        extra["data_parallel"] = (f"ZeRO-1: optimiser state ×{share:.2f}/process",
+                                  f"measured with {modes['ddp'].world_size} gloo processes: ZeRO-1 keeps "
+                                  f"×{share:.2f} of plain data parallelism's AdamW state per process")
+    table = result.table() if result is not None else []
+    summary = result.summary() if result is not None else ""
+    return taxonomy_figure(measured, measure=measure, extra=extra), bars, losses, table, summary
+
+
+PARALLEL_HEADERS = ["mode", "process", "parameters MB", "optimiser state MB", "peak MB", "replicas identical",
+                    "last loss (process 0)"]
+
+
+def parallel_table(parallel: tuple[ParallelMeasurement, ...]) -> list[list]:
+    """Rows of PARALLEL_HEADERS, one per mode and process."""
+    names = {"ddp": "data parallel", "zero1": "ZeRO-1 (optimiser sharded)"}
+    return [[names[p.mode], rank, round(p.parameter_bytes[rank] / MB, 2), round(p.optimizer_state_bytes[rank] / MB, 2),
+             round(p.peak_bytes[rank] / MB, 2), p.replicas_identical, round(p.losses[-1], 4)]
+            for p in parallel for rank in range(p.world_size)]
