@@ -1,12 +1,11 @@
 """Attention tab: where a patch looks inside STPT (local windows early, global late) and video ViTs."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import friendly_errors, video_handler
+from demos.common import bind, friendly_errors, video_handler
 from lib.errors import UserInputError
 from lib.methods.attention import (
     MODEL_CHOICES,
@@ -32,7 +31,7 @@ START_QUERY = 96  # display pixel (y and x) of the first query: the centre of th
 
 
 @dataclass(frozen=True)
-class AttentionUI:
+class AttentionView:
     """The components the handlers fill (handlers return {component: value} for them)."""
 
     state: gr.State
@@ -71,35 +70,35 @@ def parse_layers(text: str | None) -> list[int] | None:
         raise UserInputError("Write the layers to record as numbers separated by commas, e.g. 0, 3, 5.") from err
 
 
-def _views(ui: AttentionUI, result, layer, head, frame, y, x, shown) -> dict:
-    views = query_views(result, layer=layer, head=None if head in (None, "mean") else int(head), frame=frame, y=y,
+def _views(view: AttentionView, result, layer, head, frame, y, x, shown) -> dict:
+    pictures = query_views(result, layer=layer, head=None if head in (None, "mean") else int(head), frame=frame, y=y,
                         x=x, shown=shown)
-    return {ui.picker: views.picker, ui.query: views.query, ui.rollout: views.rollout, ui.side: views.compare,
-            ui.layer_text: views.layer_text}
+    return {view.picker: pictures.picker, view.query: pictures.query, view.rollout: pictures.rollout,
+            view.side: pictures.compare, view.layer_text: pictures.layer_text}
 
 
 @video_handler
-def record(video, model_name, compare_value, layers_text, progress=gr.Progress(), *, ui: AttentionUI) -> dict:
+def record(video, model_name, compare_value, layers_text, progress=gr.Progress(), *, view: AttentionView) -> dict:
     """Main action (api_name="attention"): video + model settings -> summary, costs, figures, query views."""
     progress(0.1, desc="decoding, running and recording attention")
     result = run_attention(video, model=model_name, compare=bool(compare_value), layers=parse_layers(layers_text))
     last_frame = len(result.frames) - 1
     middle = last_frame // 2
     heads = ["mean"] + [str(h) for h in range(max(layer.num_heads for layer in result.main.layers))]
-    return {ui.state: result, ui.text: summary(result), ui.costs: cost_table(result),
-            ui.timeline: plot_timeline(result), ui.stats: plot_layer_stats(result),
-            **_views(ui, result, 0, "mean", middle, START_QUERY, START_QUERY, middle),
-            ui.layer: gr.update(maximum=len(result.main.layers) - 1, value=0),
-            ui.head: gr.update(choices=heads, value="mean"), ui.frame: gr.update(maximum=last_frame, value=middle),
-            ui.shown: gr.update(maximum=last_frame, value=middle)}
+    return {view.state: result, view.text: summary(result), view.costs: cost_table(result),
+            view.timeline: plot_timeline(result), view.stats: plot_layer_stats(result),
+            **_views(view, result, 0, "mean", middle, START_QUERY, START_QUERY, middle),
+            view.layer: gr.update(maximum=len(result.main.layers) - 1, value=0),
+            view.head: gr.update(choices=heads, value="mean"), view.frame: gr.update(maximum=last_frame, value=middle),
+            view.shown: gr.update(maximum=last_frame, value=middle)}
 
 
 @friendly_errors
-def redraw(result, layer, head, frame, y, x, shown, *, ui: AttentionUI) -> dict:
+def redraw(result, layer, head, frame, y, x, shown, *, view: AttentionView) -> dict:
     """Handler: a query control changed -> the query views from the cached result (no model runs)."""
     if result is None:
         return {}
-    return _views(ui, result, layer, head, frame, y, x, shown)
+    return _views(view, result, layer, head, frame, y, x, shown)
 
 
 def pick(result, evt: gr.SelectData):
@@ -109,12 +108,6 @@ def pick(result, evt: gr.SelectData):
     px, py = evt.index[0], evt.index[1]
     return int(py), int(px)
 
-
-def _bind(handler, ui: AttentionUI) -> functools.partial:
-    """`handler` with the tab's components bound, keeping its name (Gradio names events after it)."""
-    bound = functools.partial(handler, ui=ui)
-    bound.__name__, bound.__doc__ = handler.__name__, handler.__doc__
-    return bound
 
 
 def build_tab(video: gr.Video) -> None:
@@ -147,16 +140,16 @@ def build_tab(video: gr.Video) -> None:
     shown = gr.Slider(0, 63, value=0, step=1, label="Frame shown (local | global, one colour scale)")
     side = gr.Image(label="Local (left) vs global twin (right), same query", format="png", interactive=False,
                     elem_id="attention-compare")
-    ui = AttentionUI(state=state, text=text, costs=costs, timeline=timeline, stats=stats, picker=picker, query=query,
-                     rollout=rollout, side=side, layer_text=layer_text, layer=layer, head=head, frame=frame,
-                     shown=shown)
+    view = AttentionView(state=state, text=text, costs=costs, timeline=timeline, stats=stats, picker=picker,
+                         query=query, rollout=rollout, side=side, layer_text=layer_text, layer=layer, head=head,
+                         frame=frame, shown=shown)
 
     view_inputs = [state, layer, head, frame, y, x, shown]
-    on_view = _bind(redraw, ui)
-    run_button.click(_bind(record, ui), inputs=[video, model, compare, layers],
-                     outputs=ui.record_outputs, api_name="attention")
+    on_view = bind(redraw, view)
+    run_button.click(bind(record, view), inputs=[video, model, compare, layers],
+                     outputs=view.record_outputs, api_name="attention")
     for control in (layer, frame, y, x, shown):  # sliders redraw on release, not on every step of a drag
-        control.release(on_view, inputs=view_inputs, outputs=ui.view_outputs, api_visibility="private")
-    head.change(on_view, inputs=view_inputs, outputs=ui.view_outputs, api_visibility="private")
+        control.release(on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")
+    head.change(on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")
     picker.select(pick, inputs=[state], outputs=[y, x], api_visibility="private").then(
-        on_view, inputs=view_inputs, outputs=ui.view_outputs, api_visibility="private")
+        on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")

@@ -57,3 +57,14 @@ def video_handler(fn: Callable) -> Callable:
     def guarded(video, *args, **kwargs):
         return fn(require_video(video), *args, **kwargs)
     return friendly_errors(guarded)
+
+
+def bind(handler: Callable, view: object) -> Callable:
+    """`handler` with the tab's components (`view`, a frozen dataclass) bound to its keyword `view`.
+
+    Handlers are module-level functions `def handler(inputs..., *, view)` returning {component: value};
+    the bound copy keeps the handler's name and docstring, since Gradio names events after the function.
+    """
+    bound = functools.partial(handler, view=view)
+    bound.__name__, bound.__doc__ = handler.__name__, handler.__doc__  # type: ignore[attr-defined]
+    return bound

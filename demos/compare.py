@@ -1,13 +1,12 @@
 """Compare tab: two models or two settings on the same clip, side by side, one shared frame slider."""
 from __future__ import annotations
 
-import functools
 import tempfile
 from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import friendly_errors, video_handler
+from demos.common import bind, friendly_errors, video_handler
 from lib.methods.compare import (
     COMPARISONS,
     Setting,
@@ -124,7 +123,7 @@ def build_tab(video: gr.Video) -> None:
 
     kind.change(choose_comparison, inputs=kind, outputs=[description, *sides], api_visibility="private")
     view = CompareView(state, text, image_a, image_b, frame, caption, table, exported)
-    run_button.click(functools.partial(compare, view=view), inputs=[video, kind, *sides], outputs=view.outputs(),
+    run_button.click(bind(compare, view), inputs=[video, kind, *sides], outputs=view.outputs(),
                      api_name="compare")
     frame.change(show_frame, inputs=[state, frame], outputs=[image_a, image_b, caption], api_visibility="private",
                  show_progress="hidden", trigger_mode="always_last")

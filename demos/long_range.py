@@ -1,12 +1,11 @@
 """Long-range tab: ViS4mer's S4 decoder vs self-attention on long videos (kernels, stages, cost curves)."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import friendly_errors, require_video
+from demos.common import bind, friendly_errors, require_video
 from lib.errors import UserInputError
 from lib.methods.long_range import (
     cost_summary,
@@ -41,7 +40,7 @@ def _parse_channels(text: str) -> list[int] | None:
 
 
 @dataclass(frozen=True)
-class Views:
+class LongRangeView:
     """The components the main action fills (built in build_tab; handlers return {component: value})."""
 
     state: gr.State
@@ -60,18 +59,18 @@ class Views:
 
 
 @friendly_errors  # not @video_handler: with the toy video chosen, no clip (None) is a valid first input
-def read_video(views: Views, video, source_name, seed_value, frames_value, budget_mb, progress=gr.Progress()):
+def read_video(video, source_name, seed_value, frames_value, budget_mb, progress=gr.Progress(), *, view: LongRangeView):
     """Main action (api_name="longrange"): toy video or chosen clip -> both decoders' answers and every figure."""
     chosen = require_video(video) if source_name == SOURCES[1] else None
     result = run_long_range(chosen, seed=int(seed_value or 0), num_frames=int(frames_value),
                             budget_mb=float(budget_mb), progress=lambda f, m: progress(f, desc=m))
     last = int(result.frame_indices[-2])
     middle = int(result.frame_indices[len(result.frame_indices) // 2])
-    return {views.state: result, views.summary: result.summary(), views.strip: render_filmstrip(result),
-            views.prediction: render_prediction(result),
-            views.kernels: render_attention_vs_kernels(result, query_frame=middle),
-            views.receptive: render_receptive_fields(result), views.stages: render_stages(result),
-            views.stages_table: stage_rows(result), views.query: gr.update(maximum=last, value=middle)}
+    return {view.state: result, view.summary: result.summary(), view.strip: render_filmstrip(result),
+            view.prediction: render_prediction(result),
+            view.kernels: render_attention_vs_kernels(result, query_frame=middle),
+            view.receptive: render_receptive_fields(result), view.stages: render_stages(result),
+            view.stages_table: stage_rows(result), view.query: gr.update(maximum=last, value=middle)}
 
 
 @friendly_errors
@@ -111,8 +110,8 @@ def build_tab(video: gr.Video) -> None:
         receptive_plot = gr.Plot(label="Effective receptive field")
         stages_plot = gr.Plot(label="Decoder stages")
     stages_table = gr.Dataframe(headers=["stage", "tokens", "channels", "seconds per token"], interactive=False)
-    views = Views(state, summary, strip, prediction_plot, kernels_plot, receptive_plot, stages_plot, stages_table,
-                  query)
+    view = LongRangeView(state, summary, strip, prediction_plot, kernels_plot, receptive_plot, stages_plot,
+                         stages_table, query)
 
     gr.Markdown("### Cost curves, measured now on this machine\nOne S4D layer vs one attention layer of the "
                 "same width as the sequence grows. Attention memory is predicted from L before each run; "
@@ -126,8 +125,8 @@ def build_tab(video: gr.Video) -> None:
     cost_plot = gr.Plot(label="Time and peak memory")
     cost_note_view = gr.Markdown()
 
-    run_button.click(functools.partial(read_video, views), inputs=[video, source, seed, num_frames, budget],
-                     outputs=views.outputs(), api_name="longrange")
+    run_button.click(bind(read_video, view), inputs=[video, source, seed, num_frames, budget],
+                     outputs=view.outputs(), api_name="longrange")
     query.release(redraw_kernels, inputs=[state, query, channels], outputs=kernels_plot, api_visibility="private")
     channels.submit(redraw_kernels, inputs=[state, query, channels], outputs=kernels_plot, api_visibility="private")
     cost_button.click(measure, inputs=[longest, width, heads, backward, budget], outputs=[cost_plot, cost_note_view],

@@ -1,14 +1,13 @@
 """Mask propagation tab (MPVSS): segment key frames, warp their masks with per-query or plain flow."""
 from __future__ import annotations
 
-import functools
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
-from demos.common import friendly_errors, video_handler
+from demos.common import bind, friendly_errors, video_handler
 from lib.errors import UserInputError
 from lib.methods.mask_propagation import (
     BUNDLED_SEGMENTOR,
@@ -38,7 +37,7 @@ videos paint the masks yourself on the first frame."""
 
 
 @dataclass(frozen=True)
-class PropagationUI:
+class PropagationView:
     """The components the handlers fill (handlers return {component: value} for them)."""
 
     overlay_video: gr.Video
@@ -62,9 +61,9 @@ class PropagationUI:
         return [self.strip, self.flows, self.caption]
 
 
-def _frame_views(ui: PropagationUI, result, t: int) -> dict:
+def _frame_views(view: PropagationView, result, t: int) -> dict:
     _, strip, flows = render_frame(result, t)
-    return {ui.strip: strip, ui.flows: flows, ui.caption: frame_caption(result, t)}
+    return {view.strip: strip, view.flows: flows, view.caption: frame_caption(result, t)}
 
 
 @friendly_errors
@@ -76,7 +75,7 @@ def first_frame(path: str | None):
 
 
 @video_handler
-def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress(), *, ui: PropagationUI) -> dict:
+def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress(), *, view: PropagationView) -> dict:
     """Main action (api_name="propagate"): video + settings -> overlay video, metrics, cached result."""
     result = run_mask_propagation(path, segmentor=segmentor, flow=flow, k=int(k),
                                   painting=merge_painting(editor) if segmentor == PAINTED else None,
@@ -84,24 +83,24 @@ def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress(), *, 
     video_path = write_overlay_video(result, Path(tempfile.mkdtemp(prefix="mask-prop-")) / "overlay.mp4")
     start = min(result.k, len(result.frames)) - 1  # the last warped frame before the next key: most drift
     slider = gr.Slider(minimum=0, maximum=len(result.frames) - 1, value=start, step=1, interactive=True)
-    return {ui.overlay_video: str(video_path), ui.metrics: result.metrics(), ui.state: result, ui.frame: slider,
-            **_frame_views(ui, result, start), ui.drift: drift_figure(result)}
+    return {view.overlay_video: str(video_path), view.metrics: result.metrics(), view.state: result, view.frame: slider,
+            **_frame_views(view, result, start), view.drift: drift_figure(result)}
 
 
-def show_frame(result, t, *, ui: PropagationUI) -> dict:
+def show_frame(result, t, *, view: PropagationView) -> dict:
     """Handler: frame slider -> images from the cached result (no model runs)."""
     if result is None:
-        return {ui.strip: None, ui.flows: None, ui.caption: ""}
-    return _frame_views(ui, result, int(min(max(int(t), 0), len(result.frames) - 1)))
+        return {view.strip: None, view.flows: None, view.caption: ""}
+    return _frame_views(view, result, int(min(max(int(t), 0), len(result.frames) - 1)))
 
 
 @friendly_errors
-def sweep(result, progress=gr.Progress(), *, ui: PropagationUI) -> dict:
+def sweep(result, progress=gr.Progress(), *, view: PropagationView) -> dict:
     """Handler: every flow method at k = 1, 2, 3, 5, 8, 10 on the propagated clip -> figure and table."""
     if result is None:
         raise UserInputError("Propagate first: the sweep reuses that clip's segmentations.")
     points = run_cost_sweep(result, progress=lambda f, m: progress(f, desc=m))
-    return {ui.cost: cost_figure(points), ui.table: sweep_rows(points)}
+    return {view.cost: cost_figure(points), view.table: sweep_rows(points)}
 
 
 @friendly_errors
@@ -112,7 +111,7 @@ def export(result):
     return str(export_bundle(result, tempfile.mkdtemp(prefix="mask-prop-export-")))
 
 
-def build_tab(video: gr.Video) -> PropagationUI:
+def build_tab(video: gr.Video) -> PropagationView:
     gr.Markdown(ABOUT)
     state = gr.State(None)
     with gr.Row():
@@ -144,14 +143,14 @@ def build_tab(video: gr.Video) -> PropagationUI:
     cost = gr.Plot(label="Cost vs accuracy", elem_id="mp-cost")
     table = gr.Dataframe(headers=SWEEP_HEADERS, label="Sweep measurements", interactive=False, elem_id="mp-table")
     bundle = gr.File(label="Download", elem_id="mp-bundle")
-    ui = PropagationUI(overlay_video=overlay_video, metrics=metrics, state=state, frame=frame, strip=strip,
+    view = PropagationView(overlay_video=overlay_video, metrics=metrics, state=state, frame=frame, strip=strip,
                        flows=flows, caption=caption, drift=drift, cost=cost, table=table)
 
     video.change(first_frame, inputs=video, outputs=editor, api_visibility="private")
-    run.click(functools.partial(propagate, ui=ui), inputs=[video, segmentor, flow, k, editor],
-              outputs=ui.propagate_outputs, api_name="propagate")
-    frame.change(functools.partial(show_frame, ui=ui), inputs=[state, frame], outputs=ui.frame_outputs,
+    run.click(bind(propagate, view), inputs=[video, segmentor, flow, k, editor],
+              outputs=view.propagate_outputs, api_name="propagate")
+    frame.change(bind(show_frame, view), inputs=[state, frame], outputs=view.frame_outputs,
                  api_visibility="private")
-    sweep_button.click(functools.partial(sweep, ui=ui), inputs=state, outputs=[cost, table], api_visibility="private")
+    sweep_button.click(bind(sweep, view), inputs=state, outputs=[cost, table], api_visibility="private")
     export_button.click(export, inputs=state, outputs=bundle, api_visibility="private")
-    return ui
+    return view

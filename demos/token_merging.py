@@ -1,13 +1,11 @@
 """Token merging tab (LongVLM + ToMe): where every token of a long video's merged sequence came from."""
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import video_handler
+from demos.common import bind, video_handler
 from lib.methods.token_merging import (
     DEFAULT_MODEL,
     METRICS,
@@ -100,12 +98,6 @@ def tome_encoder(video: str, r: float, *, view: MergeView) -> dict:
     return {view.tome_summary: result.summary(), view.tome_groups: render_tome_groups(result)}
 
 
-def _bind(handler: Callable, view: MergeView) -> functools.partial:
-    """`handler` with the view bound, keeping its name (Gradio names an endpoint after its function)."""
-    bound = functools.partial(handler, view=view)
-    bound.__name__ = handler.__name__
-    return bound
-
 
 def build_tab(video: gr.Video) -> None:
     """Components and events of the tab; `video` is the app's shared video chooser."""
@@ -152,13 +144,13 @@ def build_tab(video: gr.Video) -> None:
                                interactive=False, format="png")
     view = MergeView(state, summary, timeline, sources, groups, steps_chart, budget, budget_table, similarity,
                      segment, token, step, tome_summary, tome_groups)
-    tome_run.click(_bind(tome_encoder, view), inputs=[video, tome_r], outputs=[tome_summary, tome_groups],
+    tome_run.click(bind(tome_encoder, view), inputs=[video, tome_r], outputs=[tome_summary, tome_groups],
                    api_name="tome_encoder")
-    run.click(_bind(merge, view), inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],
+    run.click(bind(merge, view), inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],
               outputs=view.merge_outputs(), api_name="merge")
     for picker in (segment, token):
-        picker.release(_bind(pick_token, view), inputs=[state, segment, token], outputs=[timeline, sources],
+        picker.release(bind(pick_token, view), inputs=[state, segment, token], outputs=[timeline, sources],
                        api_visibility="private")
     for picker in (segment, step):
-        picker.release(_bind(pick_step, view), inputs=[state, segment, step], outputs=[groups, steps_chart],
+        picker.release(bind(pick_step, view), inputs=[state, segment, step], outputs=[groups, steps_chart],
                        api_visibility="private")

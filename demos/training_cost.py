@@ -1,12 +1,11 @@
 """Training-cost tab: what each efficient-training technique saves on one training step, measured live."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import friendly_errors, require_video
+from demos.common import bind, friendly_errors, require_video
 from lib.methods.training_cost import (
     DATA_SOURCES,
     DEFAULT_TECHNIQUES,
@@ -33,7 +32,7 @@ MEASURE_CHOICES = [(f"{label}", key) for key, label in MEMORY_MEASURES.items()]
 
 
 @dataclass(frozen=True)
-class Views:
+class TrainingCostView:
     """The components the main action fills (built in build_tab; the handler yields {component: value})."""
 
     cached: gr.State
@@ -53,9 +52,9 @@ def _clip_for(video, data: str):
 
 
 @friendly_errors  # not @video_handler: with the toy-world batch, no clip (None) is a valid first input
-def measure_training_cost(views: Views, video, data, techniques, combination, keep_ratio, micro_batches, lora_rank,
-                          batch_size, num_frames, image_size, width, depth, steps, budget_mb, measure, parallel=(),
-                          progress=gr.Progress()):
+def measure_training_cost(video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
+                          num_frames, image_size, width, depth, steps, budget_mb, measure, parallel=(),
+                          progress=gr.Progress(), *, view: TrainingCostView):
     """Main action (api_name="training_cost", a generator): settings -> every figure, refreshed as it measures."""
     width = int(width)
     for result in iter_training_cost(
@@ -67,8 +66,8 @@ def measure_training_cost(views: Views, video, data, techniques, combination, ke
         progress(result.fraction, desc=result.progress)
         taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure,
                                                                       parallel=parallel or ())
-        yield {views.cached: result, views.taxonomy: taxonomy, views.bars: bars, views.losses: losses,
-               views.table: table, views.summary: summary}
+        yield {view.cached: result, view.taxonomy: taxonomy, view.bars: bars, view.losses: losses,
+               view.table: table, view.summary: summary}
 
 
 def rerender(result, measure, parallel):
@@ -140,11 +139,11 @@ def build_tab(video: gr.Video) -> None:
                 parallel_run = gr.Button("Measure data parallel vs ZeRO-1", elem_id="training-cost-parallel-run")
                 parallel_view = gr.Dataframe(headers=PARALLEL_HEADERS, label="Per process", interactive=False,
                                              elem_id="training-cost-parallel")
-    views = Views(cached, taxonomy, bars, losses, table, summary)
-    event = run.click(functools.partial(measure_training_cost, views),
+    view = TrainingCostView(cached, taxonomy, bars, losses, table, summary)
+    event = run.click(bind(measure_training_cost, view),
                       inputs=[video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
                               num_frames, image_size, width, depth, steps, budget_mb, measure, cached_parallel],
-                      outputs=views.outputs(), api_name="training_cost")
+                      outputs=view.outputs(), api_name="training_cost")
     parallel_event = parallel_run.click(
         measure_parallel, inputs=[video, data, batch_size, num_frames, image_size, width, depth, cached, measure],
         outputs=[cached_parallel, parallel_view, taxonomy], api_name="training_cost_parallel")

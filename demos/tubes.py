@@ -1,12 +1,11 @@
 """Tubes tab: TubeViT's sparse tube kernels, where they sample, what they save, and what the model relied on."""
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import friendly_errors, video_handler
+from demos.common import bind, friendly_errors, video_handler
 from lib.errors import UserInputError
 from lib.methods.tubes import (
     DEFAULT_MODEL,
@@ -182,9 +181,9 @@ def build_tab(video: gr.Video) -> None:
     view = TubesView(state=state, summary=summary, top=top, tube_weights=tube_weights, pooling=pooling,
                      kernels=kernels, kernel_gif=kernel_gif, frame=frame, token=token, sampling=sampling,
                      volume=volume, position=position, costs=costs, cost_plot=cost_plot)
-    run_button.click(functools.partial(run, view=view), inputs=[video, model, num_frames, short_side, tubes],
+    run_button.click(bind(run, view), inputs=[video, model, num_frames, short_side, tubes],
                      outputs=view.run_outputs(), api_name="tubes")
-    tubes.input(functools.partial(edit_tubes, view=view), inputs=[state, tubes, frame, token],
+    tubes.input(bind(edit_tubes, view), inputs=[state, tubes, frame, token],
                 outputs=view.edit_outputs(), api_name="edit_tubes", api_visibility="private")
     for slider in (frame, token):
         slider.release(redraw_sampling, inputs=[state, frame, token], outputs=[sampling, position],

@@ -71,12 +71,12 @@ def test_the_tab_decodes_a_clip_once_for_the_editor_and_the_run(monkeypatch):
     monkeypatch.setattr(task, "load_clip", lambda *a, **kw: calls.append(a) or load_clip(*a, **kw))
     task._decoded.cache_clear()
     with gr.Blocks():
-        ui = tab.build_tab(gr.Video())
+        view = tab.build_tab(gr.Video())
     path = str(EXAMPLES_DIR / "toy_bounce.mp4")
     editor = tab.first_frame(path)
-    out = tab.propagate(path, "query-segmentor-tiny-toy", "none", 5, editor, progress=lambda *a, **kw: None, ui=ui)
+    out = tab.propagate(path, "query-segmentor-tiny-toy", "none", 5, editor, progress=lambda *a, **kw: None, view=view)
     task._decoded.cache_clear()
     assert len(calls) == 1
-    assert out[ui.metrics]["reference"] == "ground truth"
-    assert out[ui.state].frames[0].shape == editor["background"].shape
-    assert set(out) == set(ui.propagate_outputs)
+    assert out[view.metrics]["reference"] == "ground truth"
+    assert out[view.state].frames[0].shape == editor["background"].shape
+    assert set(out) == set(view.propagate_outputs)
