@@ -6,6 +6,31 @@ from typing import Literal
 
 
 @dataclass(frozen=True)
+class ClipSampling:
+    """What a pretrained checkpoint saw in training, so the app feeds it the same (DESIGN.md section 3b).
+
+    num_frames:   frames per clip.
+    frame_stride: source frames between two sampled frames, counted at `trained_fps` (VideoMAE K400: 16 x 4).
+    trained_fps:  frame rate of the training videos the stride refers to (Kinetics: about 30).
+    short_side:   resize the short side to this many pixels, keeping the aspect ratio ...
+    crop:         ... then centre-crop a crop x crop square (None: no crop).
+    source:       where these numbers come from (a config file, a paper table, a training script).
+    """
+
+    num_frames: int
+    frame_stride: int
+    short_side: int
+    crop: int | None
+    source: str
+    trained_fps: float = 30.0
+
+    @property
+    def window_seconds(self) -> float:
+        """Seconds of video one clip spans: (num_frames - 1) * frame_stride / trained_fps."""
+        return (self.num_frames - 1) * self.frame_stride / self.trained_fps
+
+
+@dataclass(frozen=True)
 class ModelSpec:
     """One model the app offers.
 
@@ -20,6 +45,8 @@ class ModelSpec:
     num_frames:  frames the model takes per clip (None for image models).
     image_size:  input side in pixels (None when any size works).
     needs_attention: load with eager attention so attention maps can be recorded.
+    sampling:    for pretrained checkpoints, the temporal and spatial sampling they were trained with
+                 (None: the bundled toy models, which take what their tab gives them).
     """
 
     name: str
@@ -32,6 +59,7 @@ class ModelSpec:
     image_size: int | None
     description: str
     needs_attention: bool = False
+    sampling: ClipSampling | None = None
 
     def __post_init__(self) -> None:
         if self.source not in ("bundled", "hub"):
