@@ -17,7 +17,9 @@ def test_chooser_in_browser(app_url, browser_page, screenshot_dir, tmp_path):
 
     page.goto(app_url)
     page.wait_for_selector("#example-gallery")
-    page.locator("#chosen-video input[type=file]").set_input_files(str(bad))
+    with page.expect_file_chooser() as chooser:  # the first example is chosen; the button replaces it
+        page.locator("#upload-video").click()
+    chooser.value.set_files(str(bad))
     toast = page.get_by_text(sentence[:40], exact=False).first
     toast.wait_for(state="visible")
     page.wait_for_timeout(600)  # let the toast finish fading in before the picture
@@ -27,3 +29,17 @@ def test_chooser_in_browser(app_url, browser_page, screenshot_dir, tmp_path):
     page.wait_for_selector("#clip-facts :text('frames sampled')")
     page.screenshot(path=str(screenshot_dir / "chooser_example.png"), full_page=True)
     assert page.locator("#chosen-video video").count() == 1
+
+
+def test_page_starts_with_the_first_example_chosen(app_url, browser_page, screenshot_dir):
+    """No click needed: the first example is the chosen video, its filmstrip shows, a main button works at once."""
+    page = browser_page
+    page.goto(app_url)
+    page.wait_for_selector("#filmstrip img", state="visible")
+    page.wait_for_function("document.querySelector('#clip-facts').innerText.includes('toy_left.mp4')")
+    assert page.locator("#chosen-video video").count() == 1
+    page.get_by_role("tab", name="Tubes").click()
+    page.get_by_role("button", name="Tokenise the clip and run the model").click()
+    page.locator("text=tube tokens").first.wait_for(timeout=120_000)
+    page.screenshot(path=str(screenshot_dir / "page_starts_ready.png"), full_page=True)
+    assert page.get_by_text("Choose an example clip").count() == 0
