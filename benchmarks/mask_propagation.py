@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from lib.methods.mask_propagation.data import held_out_seeds
-from lib.methods.mask_propagation.evaluate import sweep_toy
-from lib.methods.mask_propagation.sweep import SWEEP_KS
-from lib.models import load_model
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a file
+
+from lib.methods.mask_propagation.data import held_out_seeds  # noqa: E402
+from lib.methods.mask_propagation.evaluate import sweep_toy  # noqa: E402
+from lib.methods.mask_propagation.sweep import SWEEP_KS  # noqa: E402
+from lib.models import load_model  # noqa: E402
 
 
 def main() -> None:

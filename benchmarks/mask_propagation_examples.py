@@ -16,23 +16,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from lib.examples import list_examples
-from lib.methods.mask_propagation.flow_model import MPVSSFlow
-from lib.methods.mask_propagation.metrics import confusion, iou_per_class
-from lib.methods.mask_propagation.motion import FlowMethod
-from lib.methods.mask_propagation.segmentor_model import QuerySegmentor
-from lib.methods.mask_propagation.segmentors import KeyFrameSegmentor
-from lib.methods.mask_propagation.sweep import sweep_clip
-from lib.methods.mask_propagation.task import CLIP_FPS, CLIP_MAX_FRAMES, CLIP_SHORT_SIDE, load_propagation_clip
-from lib.methods.mask_propagation.warp import resize_labels
-from lib.models import load_model
-from lib.toyworld import CLASS_NAMES, load_example_ground_truth
-from lib.video import load_clip
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a file
+
+from lib.examples import list_examples  # noqa: E402
+from lib.methods.mask_propagation.flow_model import MPVSSFlow  # noqa: E402
+from lib.methods.mask_propagation.metrics import confusion, iou_per_class  # noqa: E402
+from lib.methods.mask_propagation.motion import FlowMethod  # noqa: E402
+from lib.methods.mask_propagation.segmentor_model import QuerySegmentor  # noqa: E402
+from lib.methods.mask_propagation.segmentors import KeyFrameSegmentor  # noqa: E402
+from lib.methods.mask_propagation.sweep import sweep_clip  # noqa: E402
+from lib.methods.mask_propagation.task import CLIP_FPS, CLIP_MAX_FRAMES, CLIP_SHORT_SIDE, load_propagation_clip  # noqa: E402
+from lib.methods.mask_propagation.warp import resize_labels  # noqa: E402
+from lib.models import load_model  # noqa: E402
+from lib.toyworld import CLASS_NAMES, load_example_ground_truth  # noqa: E402
+from lib.video import load_clip  # noqa: E402
 
 
 def example_truth(name: str, path, frames: np.ndarray, truth: np.ndarray | None) -> np.ndarray | None:

@@ -9,6 +9,7 @@ map per instance and frame pair, which is a few kB instead of megabytes of dense
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -123,4 +124,6 @@ def main(out: Path = EXAMPLES_DIR) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description="Regenerate the bundled example clips, ground truth and manifest.")
+    parser.add_argument("--out", type=Path, default=EXAMPLES_DIR, help="folder to write (default: assets/examples)")
+    main(parser.parse_args().out)

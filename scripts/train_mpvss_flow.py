@@ -14,18 +14,22 @@ exact flows come from the clean render, brought to the 128 px grid.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
 
-from lib.methods.mask_propagation.data import held_out_seeds, train_seeds
-from lib.methods.mask_propagation.degrade import DegradeConfig
-from lib.methods.mask_propagation.evaluate import evaluate_toy
-from lib.methods.mask_propagation.flow_model import MPVSSFlow
-from lib.methods.mask_propagation.segmentor_model import QuerySegmentor
-from lib.methods.mask_propagation.training import build_pairs, flow_steps
-from lib.models.bundled import save_bundled
-from lib.training import fit, one_cycle
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a file
+
+from lib.methods.mask_propagation.data import held_out_seeds, train_seeds  # noqa: E402
+from lib.methods.mask_propagation.degrade import DegradeConfig  # noqa: E402
+from lib.methods.mask_propagation.evaluate import evaluate_toy  # noqa: E402
+from lib.methods.mask_propagation.flow_model import MPVSSFlow  # noqa: E402
+from lib.methods.mask_propagation.segmentor_model import QuerySegmentor  # noqa: E402
+from lib.methods.mask_propagation.training import build_pairs, flow_steps  # noqa: E402
+from lib.models.bundled import save_bundled  # noqa: E402
+from lib.training import fit, one_cycle  # noqa: E402
 
 SEGMENTOR = "assets/models/query-segmentor-tiny-toy"
 OUT = "assets/models/mpvss-flow-tiny-toy"

@@ -16,18 +16,22 @@ weights and trains nothing.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
-from lib.methods.mask_propagation.data import CLIP_CONFIG, train_seeds
-from lib.methods.mask_propagation.degrade import DegradeConfig
-from lib.methods.mask_propagation.segmentor_model import QuerySegmentor
-from lib.methods.mask_propagation.training import build_robust_dataset, held_out_report, segmentor_steps
-from lib.models.bundled import save_bundled
-from lib.toyworld import CLASS_NAMES
-from lib.training import fit, one_cycle
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # runnable as a file
+
+from lib.methods.mask_propagation.data import CLIP_CONFIG, train_seeds  # noqa: E402
+from lib.methods.mask_propagation.degrade import DegradeConfig  # noqa: E402
+from lib.methods.mask_propagation.segmentor_model import QuerySegmentor  # noqa: E402
+from lib.methods.mask_propagation.training import build_robust_dataset, held_out_report, segmentor_steps  # noqa: E402
+from lib.models.bundled import save_bundled  # noqa: E402
+from lib.toyworld import CLASS_NAMES  # noqa: E402
+from lib.training import fit, one_cycle  # noqa: E402
 
 OUT = "assets/models/query-segmentor-tiny-toy"
 
