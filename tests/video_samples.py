@@ -86,16 +86,26 @@ def make_zeroed_frames(path: Path, good: Path) -> Path:
     return path
 
 
-def make_av1(path: Path, num_frames: int = 3) -> Path:
-    """An AV1 MP4 (SVT-AV1 through PyAV); decord's bundled FFmpeg 4.1 has no AV1 decoder."""
+def make_unknown_codec(path: Path, good: Path) -> Path:
+    """A good H.264 MP4 whose sample entry says 'zzzz' instead of 'avc1': a codec no FFmpeg knows."""
+    data = bytearray(good.read_bytes())
+    at = data.index(b"avc1", data.index(b"stsd"))
+    data[at:at + 4] = b"zzzz"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def make_av1(path: Path, num_frames: int = 3) -> np.ndarray:
+    """An AV1 MP4 of `ramp_frames` (SVT-AV1 through PyAV, near lossless); returns the frames written.
+    decord 0.6.0's bundled FFmpeg 4.1 had no AV1 decoder; decord2's FFmpeg 8 has (dav1d)."""
     frames = ramp_frames(num_frames, 64, 64)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libsvtav1", rate=10)
+        stream = container.add_stream("libsvtav1", rate=10, options={"crf": "10"})
         stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
         for frame in frames:
             container.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24").reformat(format="yuv420p")))
         container.mux(stream.encode())
-    return path
+    return frames
 
 
 def make_audio_only(path: Path) -> Path:

@@ -96,7 +96,10 @@ def read_stream_facts(path: Path) -> StreamFacts:
                 raise VideoError(f"'{path.name}' has no video track (it may be audio only or an "
                                  f"empty recording); {_UPLOAD_HINT}.")
             stream = container.streams.video[0]
-            codec = stream.codec_context.codec.canonical_name if stream.codec_context else "unknown"
+            if stream.codec_context is None:  # FFmpeg knows no decoder for the stream's codec tag
+                raise VideoError(f"'{path.name}' uses an unknown video codec, which this app cannot decode "
+                                 "(unsupported codec); re-encode it as H.264 MP4 and upload again.")
+            codec = stream.codec_context.codec.canonical_name
             rate = stream.guessed_rate or stream.average_rate
             return StreamFacts(height=int(stream.height), width=int(stream.width), codec=codec,
                                rate=float(rate) if rate else 0.0, frames=int(stream.frames or 0))

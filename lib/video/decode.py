@@ -11,11 +11,11 @@ import os
 import tempfile
 from pathlib import Path
 
-import av  # noqa: F401  (load order matters, see below)
+# Import order no longer matters: decord 0.6.0's bundled FFmpeg 4 broke PyAV's libvpx encoders
+# (avcodec_open2 EINVAL) when it loaded first; decord2 3.4.0 (FFmpeg 8) does not (measured: libvpx,
+# libvpx-vp9, libx264 and libsvtav1 all encode after `import decord`; tests/test_video.py checks it).
+import av
 import cv2
-
-# decord ships its own FFmpeg libraries; when they load before PyAV's, PyAV's libvpx encoder fails to
-# open (avcodec_open2 returns EINVAL). Importing av first keeps both working in one process.
 import decord
 import numpy as np
 
@@ -26,7 +26,8 @@ from lib.video.remux import remux_video_stream
 from lib.video.sampling import cap_indices, fps_indices, segment_indices, uniform_indices
 
 _CHUNK_BYTES = 16 * 2**20  # full-resolution frames per get_batch call (decord holds ~4x this)
-_SAFE_WIDTH = 80  # decord decodes every width >= 74 px correctly (see _open_reader)
+_MIN_STRETCHED_WIDTH = 80  # narrow videos are decoded at least this wide (see _reader_and_size)
+_STRETCH_TRIES = 4  # stretched widths tried before giving up
 _FALLBACK_FPS = 25.0  # used only when neither decord nor the container knows the rate
 
 decord.logging.set_level(decord.logging.QUIET)  # FFmpeg chatter; decord's own errors still print
@@ -37,27 +38,49 @@ def _as_numpy(batch) -> np.ndarray:
     return batch.asnumpy() if hasattr(batch, "asnumpy") else np.asarray(batch)
 
 
+def _displayed_size(path: Path, facts: StreamFacts) -> tuple[int, int]:
+    """(height, width) of the frames as shown: the header's size, transposed for a 90/270 degree
+    display rotation (read by PyAV from the first decoded frame)."""
+    try:
+        with av.open(str(path)) as container:
+            rotation = int(next(container.decode(video=0)).rotation or 0)
+    except Exception:
+        rotation = 0
+    return (facts.width, facts.height) if rotation % 180 == 90 else (facts.height, facts.width)
+
+
 def _reader_and_size(path: Path, facts: StreamFacts) -> tuple[decord.VideoReader, tuple[int, int]]:
     """decord reader for `path` and the (height, width) of its frames as displayed.
 
     decord applies the container's rotation (phone videos), so the displayed size can be the
-    header's size transposed: we decode frame 0 to learn it. decord 0.6.0 also fails in get_batch
-    ("DECORDArrayCopyFromTo: The size must exactly match") for some narrow widths (2-24, 48 and
-    72 px, measured: RGB row padding); those videos are decoded stretched to an integer multiple
-    >= 80 px wide and `_resize` maps them back.
+    header's size transposed: we decode frame 0 to learn it. decord fails in get_batch
+    ("DECORDArrayCopyFromTo: The size must exactly match", RGB row padding) for some widths, measured
+    on every even width 2..4098 px: decord2 3.4.0 at 2-8, 12, 16, 24, 32, 48, 96 and 144 px (decord
+    0.6.0 at 2-8, 12, 16, 24, 48 and 72). Those videos are decoded stretched to an integer multiple
+    of their width (>= 80 px; the next multiple if that one fails too; decord resizes after rotating)
+    and `_resize` maps them back.
     """
     reader = decord.VideoReader(str(path), ctx=decord.cpu(0))
     try:
         first = _as_numpy(reader.get_batch([0]))  # (1, H, W, 3)
         return reader, (int(first.shape[1]), int(first.shape[2]))
     except Exception as exc:
-        if "DECORDArrayCopyFromTo" not in str(exc) or not 0 < facts.width < _SAFE_WIDTH:
+        if "DECORDArrayCopyFromTo" not in str(exc):
             raise
-    stretch = math.ceil(_SAFE_WIDTH / facts.width)
-    reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=facts.width * stretch,
-                                height=facts.height)
-    _as_numpy(reader.get_batch([0]))
-    return reader, (facts.height, facts.width)
+        first_error = exc
+    height, width = _displayed_size(path, facts)
+    start = max(2, math.ceil(_MIN_STRETCHED_WIDTH / max(1, width)))
+    for stretch in range(start, start + _STRETCH_TRIES):
+        reader = decord.VideoReader(str(path), ctx=decord.cpu(0), width=width * stretch, height=height)
+        try:
+            first = _as_numpy(reader.get_batch([0]))
+        except Exception as exc:
+            if "DECORDArrayCopyFromTo" in str(exc):
+                continue
+            raise
+        if first.shape[1:3] == (height, width * stretch):
+            return reader, (height, width)
+    raise first_error
 
 
 def _open_reader(path: Path, facts: StreamFacts) -> tuple[decord.VideoReader, tuple[int, int]]:
