@@ -202,7 +202,8 @@ def test_preprocess_config_reads_a_saved_processor_and_falls_back(tmp_path):
     found = preprocess_config(tmp_path)
     assert found.size == (96, 96) and found.mean == (0.1, 0.2, 0.3) and found.std == (0.4, 0.5, 0.6)
     fallback = preprocess_config("nobody/not-a-real-model-7f3a", family="timesformer", image_size=224)
-    assert fallback.size == 224 and fallback.mean == (0.45, 0.45, 0.45)
+    # TimeSformer K400's official processor ships mean/std 0.5 (shared/CHECKPOINTS.md), not Kinetics' 0.45/0.225
+    assert fallback.size == 224 and fallback.mean == (0.5, 0.5, 0.5)
 
 
 def test_load_model_caches_per_name_and_device(tmp_path, monkeypatch):
@@ -253,11 +254,11 @@ def test_model_spec_checks_its_fields():
         hub_spec("ViTModel")
 
 
-def test_spec_preprocess_config_uses_the_family_normalisation():
+def test_spec_preprocess_config_uses_the_checkpoints_processor_values():
     from lib.models import spec_preprocess_config
 
-    config = spec_preprocess_config(get_spec("timesformer-base-k400"))
-    assert config.size == 224 and config.mean == (0.45, 0.45, 0.45) and config.std == (0.225, 0.225, 0.225)
+    config = spec_preprocess_config(get_spec("timesformer-base-k400"))  # assets/hub_configs copy of the processor
+    assert config.input_size == (224, 224) and config.mean == (0.5,) * 3 and config.std == (0.5,) * 3
     clip_config = spec_preprocess_config(get_spec("clip-vit-b16"))
     assert clip_config.mean[0] == pytest.approx(0.4815, abs=1e-4)
 

@@ -5,7 +5,39 @@ and their `model.safetensors` must be committed (tests/test_models.py checks).
 """
 from __future__ import annotations
 
-from lib.models.spec import ModelSpec
+from lib.models.spec import ClipSampling, ModelSpec
+
+# Sampling of the hub checkpoints (/work/shared/CHECKPOINTS.md has every number with its source). Spatial
+# numbers are those of each checkpoint's preprocessor_config.json, kept in assets/hub_configs/<ORG>--<NAME>/.
+# Kinetics clips are mostly 30 fps; the strides below are counted at that rate and scaled to a video's own
+# fps by lib.video.windows.
+_KINETICS_FPS = 30.0
+VIDEOMAE_K400 = ClipSampling(
+    num_frames=16, frame_stride=4, short_side=224, crop=224, trained_fps=_KINETICS_FPS,
+    source="VideoMAE K400 fine-tune 16x4 (MCG-NJU/VideoMAE scripts/kinetics/videomae_vit_base_patch16_224_"
+           "tubemasking_ratio_0.9_epoch_1600/finetune.sh: --num_frames 16 --sampling_rate 4; test 5 clips x 3 "
+           "crops); processor shortest_edge 224, crop 224, bilinear, ImageNet mean/std (re-saved copies of the "
+           "hub preprocessor_config.json, e.g. hf:steveice/videomae-base-finetuned-kinetics-finetuned-...)")
+TIMESFORMER_K400 = ClipSampling(
+    num_frames=8, frame_stride=32, short_side=224, crop=224, trained_fps=_KINETICS_FPS,
+    source="TimeSformer divST 8x32 (facebookresearch/TimeSformer configs/Kinetics/TimeSformer_divST_8x32_224.yaml: "
+           "NUM_FRAMES 8, SAMPLING_RATE 32; test 1 clip x 3 crops); processor shortest_edge 224, crop 224, "
+           "bilinear, mean/std 0.5 (hf:facebook/timesformer-base-finetuned-k400 preprocessor_config.json)")
+CLIP_224 = ClipSampling(
+    num_frames=1, frame_stride=1, short_side=224, crop=224,
+    source="CLIP image tower, one frame per input: shortest edge 224, centre crop 224, bicubic, OpenAI CLIP "
+           "mean/std (hf:RedbeardNZ/clip-vit-large-patch14 preprocessor_config.json, a duplicate of openai's; "
+           "for B/16 the same values are the CLIPImageProcessor defaults, its own file not opened)")
+MASK2FORMER_384 = ClipSampling(
+    num_frames=1, frame_stride=1, short_side=384, crop=None,
+    source="Mask2Former HF processor: fixed 384x384 resize (aspect not kept), size_divisor 32, bilinear, ImageNet "
+           "mean/std (hf:facebook/mask2former-swin-tiny-{ade,cityscapes}-semantic preprocessor_config.json); "
+           "the paper's test protocol is short side 512 (ADE) / 1024 (Cityscapes), not used here")
+VIT_224 = ClipSampling(
+    num_frames=1, frame_stride=1, short_side=224, crop=None,
+    source="ViT-B/16 IN-1k processor: fixed 224x224 resize, no crop, bilinear, mean/std 0.5 "
+           "(hf:google/vit-base-patch16-224 preprocessor_config.json, refs/pr/21); TubeViT-B built from it takes "
+           "32 frames decoded at short side 224 and centre-cropped to 224 (lib.methods.tubes)")
 
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
@@ -19,6 +51,7 @@ SPECS: tuple[ModelSpec, ...] = (
         image_size=224,
         description="VideoMAE ViT-B/16, tubelets 2x16x16, fine-tuned on Kinetics-400 (Tong et al. 2022).",
         needs_attention=True,
+        sampling=VIDEOMAE_K400,
     ),
     ModelSpec(
         name="timesformer-base-k400",
@@ -31,6 +64,7 @@ SPECS: tuple[ModelSpec, ...] = (
         image_size=224,
         description="TimeSformer-B, divided space-time attention, Kinetics-400 (Bertasius et al. 2021).",
         needs_attention=True,
+        sampling=TIMESFORMER_K400,
     ),
     ModelSpec(
         name="mask2former-swin-t-ade",
@@ -42,6 +76,7 @@ SPECS: tuple[ModelSpec, ...] = (
         num_frames=None,
         image_size=384,
         description="Mask2Former with a Swin-T backbone, ADE20K semantic segmentation (150 classes).",
+        sampling=MASK2FORMER_384,
     ),
     ModelSpec(
         name="mask2former-swin-t-cityscapes",
@@ -53,6 +88,7 @@ SPECS: tuple[ModelSpec, ...] = (
         num_frames=None,
         image_size=384,
         description="Mask2Former with a Swin-T backbone, Cityscapes semantic segmentation (19 classes).",
+        sampling=MASK2FORMER_384,
     ),
     ModelSpec(
         name="frame-vit-toy",
@@ -76,6 +112,7 @@ SPECS: tuple[ModelSpec, ...] = (
         image_size=224,
         description="CLIP ViT-B/16 image tower: one embedding (and 196 patch tokens) per frame.",
         needs_attention=True,
+        sampling=CLIP_224,
     ),
     ModelSpec(
         name="clip-vit-l14",
@@ -88,6 +125,7 @@ SPECS: tuple[ModelSpec, ...] = (
         image_size=224,
         description="CLIP ViT-L/14 image tower (the LLaVA / Video-ChatGPT frame encoder).",
         needs_attention=True,
+        sampling=CLIP_224,
     ),
     ModelSpec(
         name="vit-b16-in1k",
@@ -100,6 +138,7 @@ SPECS: tuple[ModelSpec, ...] = (
         image_size=224,
         description="ViT-B/16 on ImageNet-1k: 2-D patch kernels to inflate into 3-D tubes (TubeViT).",
         needs_attention=True,
+        sampling=VIT_224,
     ),
     ModelSpec(
         name="stpt-tiny-toy",

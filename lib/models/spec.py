@@ -13,8 +13,14 @@ class ClipSampling:
     frame_stride: source frames between two sampled frames, counted at `trained_fps` (VideoMAE K400: 16 x 4).
     trained_fps:  frame rate of the training videos the stride refers to (Kinetics: about 30).
     short_side:   resize the short side to this many pixels, keeping the aspect ratio ...
-    crop:         ... then centre-crop a crop x crop square (None: no crop).
+    crop:         ... then centre-crop a crop x crop square (None: no crop; a processor with a fixed
+                  (height, width) resize, e.g. Mask2Former's 384 x 384, then scales to that size).
+                  The exact resize filter and normalisation are the checkpoint's preprocessor_config.json
+                  (lib.models.preprocess.spec_preprocess_config); frames are decoded from the source at
+                  this resolution (lib.video.windows), never upscaled from the tab's analysis copy.
     source:       where these numbers come from (a config file, a paper table, a training script).
+
+    Image checkpoints (CLIP, ViT, Mask2Former) have num_frames = frame_stride = 1: every frame is one input.
     """
 
     num_frames: int
@@ -28,6 +34,14 @@ class ClipSampling:
     def window_seconds(self) -> float:
         """Seconds of video one clip spans: (num_frames - 1) * frame_stride / trained_fps."""
         return (self.num_frames - 1) * self.frame_stride / self.trained_fps
+
+    def __post_init__(self) -> None:
+        if self.num_frames < 1 or self.frame_stride < 1 or self.short_side < 1:
+            raise ValueError(f"num_frames, frame_stride and short_side must be >= 1: {self}")
+        if self.crop is not None and self.crop > self.short_side:
+            raise ValueError(f"crop {self.crop} is larger than the short side {self.short_side}")
+        if not self.trained_fps > 0:
+            raise ValueError(f"trained_fps must be positive, got {self.trained_fps}")
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ Usage map (the Gradio tab demos/mask_propagation.py and notebooks/mask_propagati
                                    video: a path (decoded once, cached) or a lib.video Clip; bundled toy-world
                                    examples (by content) are scored against their ground truth
     run_on_frames(frames, ..., fps=, ground_truth=) -> MaskPropagationResult   the same on (T, H, W, 3) frames
+    (a hub Mask2Former segments the frames decoded again from the source at its processor's 384 x 384;
+     masks come back to the analysis grid; segmentor_frames(clip, config) gives those frames)
     load_propagation_clip(path) -> PropagationClip      frames at the tab's sampling, ground truth or None
     run_cost_sweep(result, ks) -> CostSweep             every (flow method, k) on the result's clip
     render_frame(result, t) -> (overlay, strip, query flows)   uint8 images of one frame; frame_caption

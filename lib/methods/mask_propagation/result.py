@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PropagationClip:
     """A video as the tab propagates it: frames (T, H, W, 3) uint8 at `fps` (the sampling rate);
-    ground_truth (T, H, W) class ids when the file is a bundled toy-world example (by content), else None.
+    ground_truth (T, H, W) class ids when the file is a bundled toy-world example (by content), else None;
+    indices (T,) source frame indices and source (the file) when decoded from one, so a hub segmentor can
+    decode the same frames again at its own resolution (task.segmentor_frames), else None.
 
     Decoded clips are cached and shared (task.load_propagation_clip): treat the arrays as read-only.
     """
@@ -27,6 +29,8 @@ class PropagationClip:
     fps: float
     ground_truth: np.ndarray | None
     name: str
+    indices: np.ndarray | None = None
+    source: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from lib.errors import UserInputError
 from lib.hooks.flops import count_flops
 from lib.methods.mask_propagation.warp import resize_labels
+from lib.models.preprocess import PreprocessConfig, normalise_frames, resize_frames
 
 IMAGENET_MEAN = torch.tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1)
 IMAGENET_STD = torch.tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1)
@@ -56,19 +57,39 @@ def frames_to_tensor(frames: np.ndarray) -> torch.Tensor:
 
 
 class KeyFrameSegmentor:
-    """Runs a model on frames and returns Segmentations; `flops(height, width)` is measured, not estimated."""
+    """Runs a model on frames and returns Segmentations; `flops(height, width)` is measured, not estimated.
 
-    def __init__(self, model: torch.nn.Module, kind: str, class_names: tuple[str, ...]) -> None:
+    preprocess: a hub Mask2Former's image processor (lib.models.preprocess: fixed 384 x 384 resize, ImageNet
+    mean/std): frames are brought to its input size (unchanged when already there, e.g. decoded from the
+    source by task.segmentor_frames) and its mask logits stay on the model's grid (input / 4), which
+    Segmentation.labels and the warping resize to any frame size. None: the bundled segmentor (frames as
+    given) or a Mask2Former on the frames' own size with ImageNet statistics.
+    """
+
+    def __init__(self, model: torch.nn.Module, kind: str, class_names: tuple[str, ...],
+                 preprocess: PreprocessConfig | None = None) -> None:
         if kind not in ("bundled", "mask2former"):
             raise ValueError(f"kind must be 'bundled' or 'mask2former', got {kind!r}")
         self.model, self.kind, self.class_names = model.eval().requires_grad_(False), kind, tuple(class_names)
+        self.preprocess = preprocess if kind == "mask2former" else None
         self._flops: dict[tuple[int, int], int] = {}
+
+    def input_size(self, height: int, width: int) -> tuple[int, int]:
+        """(height, width) the model receives for height x width frames."""
+        return self.preprocess.input_size if self.preprocess is not None else (int(height), int(width))
+
+    def _pixels(self, frames: np.ndarray) -> torch.Tensor:
+        """(B, H, W, 3) uint8 -> the model's input (B, 3, h, w)."""
+        if self.preprocess is not None:
+            return normalise_frames(resize_frames(frames, self.preprocess), self.preprocess)
+        x = frames_to_tensor(frames)
+        return x if self.kind == "bundled" else (x - IMAGENET_MEAN) / IMAGENET_STD
 
     def _forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         if self.kind == "bundled":
             out = self.model(x)
             return out.class_logits, out.mask_logits, out.queries
-        out = self.model(pixel_values=(x - IMAGENET_MEAN) / IMAGENET_STD)
+        out = self.model(pixel_values=x)
         return out.class_queries_logits, out.masks_queries_logits, out.transformer_decoder_last_hidden_state
 
     @torch.no_grad()
@@ -76,18 +97,20 @@ class KeyFrameSegmentor:
         """(T, H, W, 3) uint8 frames -> T Segmentations."""
         out = []
         for i in range(0, len(frames), batch):
-            cls, masks, queries = self._forward(frames_to_tensor(frames[i:i + batch]))
+            cls, masks, queries = self._forward(self._pixels(frames[i:i + batch]))
             probs = cls.softmax(-1)[..., :-1]
             out.extend(Segmentation(probs[j], masks[j], queries[j], self.class_names) for j in range(len(probs)))
         return out
 
     def flops(self, height: int, width: int) -> int:
-        """FLOPs of segmenting one height x width frame (torch.utils.flop_counter)."""
-        if (height, width) not in self._flops:
-            x = torch.zeros(1, 3, height, width)
+        """FLOPs of segmenting one height x width frame (torch.utils.flop_counter), at the size the model
+        actually receives (input_size)."""
+        size = self.input_size(height, width)
+        if size not in self._flops:
+            x = torch.zeros(1, 3, *size)
             with torch.no_grad():
-                self._flops[(height, width)] = count_flops(lambda: self._forward(x)).total
-        return self._flops[(height, width)]
+                self._flops[size] = count_flops(lambda: self._forward(x)).total
+        return self._flops[size]
 
 
 def hub_class_names(model: torch.nn.Module) -> tuple[str, ...]:
@@ -151,15 +174,21 @@ class KeyFrames:
     segmentations: tuple[Segmentation, ...] | None = None
 
 
-def segment_every_frame(segmentor: KeyFrameSegmentor, frames: np.ndarray) -> KeyFrames:
+def segment_every_frame(segmentor: KeyFrameSegmentor, frames: np.ndarray,
+                        model_frames: np.ndarray | None = None) -> KeyFrames:
     """Segment all (T, H, W, 3) uint8 frames once, one at a time (per-frame latency, like the flow).
 
+    model_frames: the same T frames at the segmentor's own resolution (decoded from the source), used in
+    place of `frames` when given; the FLOPs are those of the size the model receives.
     Propagation reads only the key frames'; the others are the per-frame baseline it is compared with.
     """
+    source = frames if model_frames is None else model_frames
+    if len(source) != len(frames):
+        raise ValueError(f"model_frames has {len(source)} frames, the clip {len(frames)}")
     start = time.perf_counter()
-    segmentations = tuple(segmentor.segment(frames, batch=1))
+    segmentations = tuple(segmentor.segment(source, batch=1))
     seconds = (time.perf_counter() - start) / len(frames)
-    flops = segmentor.flops(*frames.shape[1:3])
+    flops = segmentor.flops(*source.shape[1:3])
     return KeyFrames(segmentations.__getitem__, False, flops, seconds, segmentor.class_names, segmentations)
 
 

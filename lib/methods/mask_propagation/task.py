@@ -29,9 +29,10 @@ from lib.methods.mask_propagation.segmentors import (
 )
 from lib.methods.mask_propagation.sweep import SWEEP_KS, sweep_clip
 from lib.methods.mask_propagation.warp import resize_labels
-from lib.models import get_spec, load_model
+from lib.models import PreprocessConfig, get_spec, load_model, spec_preprocess_config
+from lib.models.preprocess import resize_frames
 from lib.toyworld import load_example_ground_truth
-from lib.video import Clip, load_clip
+from lib.video import Clip, load_clip, load_frames
 
 BUNDLED_SEGMENTOR = "query-segmentor-tiny-toy"
 MOTION_MODEL = "mpvss-flow-tiny-toy"
@@ -66,7 +67,8 @@ def propagation_clip(clip: Clip) -> PropagationClip:
         if gt is not None:
             truth = resize_labels(gt.semantic[np.clip(clip.indices, 0, gt.num_frames - 1)], *clip.frames.shape[1:3])
     rate = CLIP_FPS if len(clip.indices) < 2 else clip.fps / max(float(np.median(np.diff(clip.indices))), 1.0)
-    return PropagationClip(clip.frames, float(rate), truth, Path(clip.source).name if clip.source else "frames")
+    return PropagationClip(clip.frames, float(rate), truth, Path(clip.source).name if clip.source else "frames",
+                           indices=np.asarray(clip.indices), source=clip.source)
 
 
 @functools.lru_cache(maxsize=CLIP_CACHE)
@@ -93,9 +95,27 @@ def _segmentor(name: str) -> KeyFrameSegmentor:
     if name not in SEGMENTORS or name == PAINTED:
         raise UserInputError(f"Unknown segmentor {name!r}; choose one of: {', '.join(SEGMENTORS)}.")
     model = load_model(name)  # ModelUnavailableError (a UserInputError) when offline or missing
-    if get_spec(name).source == "bundled":
+    spec = get_spec(name)
+    if spec.source == "bundled":
         return KeyFrameSegmentor(model, "bundled", tuple(model.class_names))
-    return KeyFrameSegmentor(model, "mask2former", hub_class_names(model))
+    return KeyFrameSegmentor(model, "mask2former", hub_class_names(model), preprocess=spec_preprocess_config(spec))
+
+
+@functools.lru_cache(maxsize=2)
+def _segmentor_decode(path: str, size: int, mtime_ns: int, indices: tuple[int, ...],
+                      preprocess: PreprocessConfig) -> np.ndarray:
+    return load_frames(path, np.asarray(indices), transform=lambda f: resize_frames(f[None], preprocess)[0]).frames
+
+
+def segmentor_frames(clip: PropagationClip, preprocess: PreprocessConfig | None) -> np.ndarray | None:
+    """The clip's frames as a hub segmentor receives them: decoded again from the source file (same indices)
+    and resized by its processor (Mask2Former: 384 x 384), never upscaled from the 128 px analysis frames.
+    None when there is no processor or no readable source (the segmentor then resizes the frames given)."""
+    if preprocess is None or clip.source is None or clip.indices is None or not Path(clip.source).is_file():
+        return None
+    stat = Path(clip.source).stat()
+    return _segmentor_decode(str(Path(clip.source).resolve()), stat.st_size, stat.st_mtime_ns,
+                             tuple(int(i) for i in clip.indices), preprocess)
 
 
 def flow_method(name: str) -> FlowMethod:
@@ -110,22 +130,25 @@ def run_mask_propagation(video: str | Path | Clip, *, segmentor: str = BUNDLED_S
     """Segment key frames 0, k, 2k, ... of a video and propagate their masks to the other frames.
 
     video: a path (decoded at 12.5 fps, <= 40 frames, short side 128; cached) or a decoded Clip (used as
-    is). Bundled toy-world examples (by content) are scored against their ground truth, other videos against
+    is). A hub Mask2Former segments those frames decoded again from the source at its processor's size.
+    Bundled toy-world examples (by content) are scored against their ground truth, other videos against
     per-frame segmentation (painted masks: no reference). painting: (H', W', 3|4) brush layer over frame 0
     (segmentor="painted"). Raises UserInputError (VideoError) for bad files and settings.
     """
     clip = propagation_clip(video) if isinstance(video, Clip) else load_propagation_clip(video)
     return run_on_frames(clip.frames, segmentor=segmentor, flow=flow, k=k, fps=clip.fps, painting=painting,
-                         ground_truth=clip.ground_truth, progress=progress)
+                         ground_truth=clip.ground_truth, progress=progress, clip=clip)
 
 
 def run_on_frames(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENTOR, flow: str = "mpvss", k: int = 5,
                   fps: float = CLIP_FPS, painting: np.ndarray | None = None, ground_truth: np.ndarray | None = None,
-                  progress: Progress | None = None) -> MaskPropagationResult:
+                  progress: Progress | None = None, clip: PropagationClip | None = None) -> MaskPropagationResult:
     """run_mask_propagation on frames (T, H, W, 3) uint8 sampled at `fps`.
 
     ground_truth: (T, H', W') class ids used as reference; otherwise the per-frame segmentation is the
-    reference (none for painted masks). Raises UserInputError for bad settings.
+    reference (none for painted masks). clip: where `frames` came from; a hub segmentor then segments the
+    same frames decoded from its source at its own resolution (segmentor_frames), and its masks are brought
+    back to the frames' grid. Raises UserInputError for bad settings.
     """
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3:
@@ -139,8 +162,9 @@ def run_on_frames(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENTOR, flo
     else:
         report(0.05, f"loading {segmentor}")
         model = _segmentor(segmentor)
+        model_frames = segmentor_frames(clip, model.preprocess) if clip is not None else None
         report(0.1, "segmenting every frame (the per-frame reference)")
-        keys = segment_every_frame(model, frames)
+        keys = segment_every_frame(model, frames, model_frames)
     report(0.6, f"propagating with {flow}, k={k}")
     track = propagate(frames, method, int(k), segment=keys.segment, key_flops=keys.flops, key_seconds=keys.seconds,
                       chained=keys.chained)

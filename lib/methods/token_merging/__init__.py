@@ -15,6 +15,7 @@
 
 encoder_choices() lists the frame encoders (DEFAULT_MODEL first); METRICS the similarity metrics.
 `video` is a path (decoded here, LongVLM's bin-middle sampling by segments) or an already decoded Clip.
+A CLIP tower gets its frames decoded from the source at its processor's size and centre-cropped (224 x 224).
 """
 from lib.methods.token_merging.encoder import run_tome_encoder
 from lib.methods.token_merging.render import (

@@ -13,7 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from lib.models.preprocess import CLIP_MEAN, CLIP_STD, IMAGENET_MEAN, IMAGENET_STD, video_to_tensor
+from lib.models.preprocess import (
+    BICUBIC,
+    CLIP_MEAN,
+    CLIP_STD,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    PreprocessConfig,
+    preprocess_frames,
+    video_to_tensor,
+)
 
 
 @dataclass(frozen=True)
@@ -61,16 +70,37 @@ def encoder_geometry(model) -> tuple[int, tuple[int, int], tuple[float, ...], tu
     raise TypeError(f"{type(model).__name__} is neither a FrameViT nor a CLIP vision model")
 
 
+def is_frame_vit(model) -> bool:
+    return hasattr(model, "encode") and hasattr(model, "grid")
+
+
+def encoder_preprocess(model) -> PreprocessConfig | None:
+    """How a CLIP tower's frames are prepared when no checkpoint config is at hand: CLIPImageProcessor's
+    defaults at the tower's image size (short side, centre crop, bicubic, CLIP mean/std). None for the
+    bundled FrameViT, which takes its square toy-world frames stretched, as it was trained."""
+    if is_frame_vit(model):
+        return None
+    side = encoder_geometry(model)[0]
+    return PreprocessConfig(size=side, mean=CLIP_MEAN, std=CLIP_STD, crop=True, resize=side, resample=BICUBIC)
+
+
 @torch.no_grad()
-def encode_frames(model, frames: np.ndarray, *, batch: int = 16) -> FrameFeatures:
-    """(T, H, W, 3) uint8 frames -> FrameFeatures. Frames are stretched to the encoder's square input
-    (as LongVLM resizes to 224 x 224), so the patch grid covers the whole frame."""
+def encode_frames(model, frames: np.ndarray, *, batch: int = 16,
+                  preprocess: PreprocessConfig | None = None) -> FrameFeatures:
+    """(T, H, W, 3) uint8 frames -> FrameFeatures.
+
+    preprocess: the checkpoint's image processor (lib.models.preprocess.preprocess_frames: a CLIP tower's
+    short side, centre crop, bicubic), so the patch grid covers the centre crop; frames already at its input
+    size pass as they are. None: stretched to the encoder's square input (the bundled FrameViT).
+    """
     side, grid, mean, std = encoder_geometry(model)
-    extract = _frame_vit_features if hasattr(model, "encode") and hasattr(model, "grid") else _clip_features
+    extract = _frame_vit_features if is_frame_vit(model) else _clip_features
     device = next(model.parameters()).device
     parts: list[tuple[torch.Tensor, ...]] = []
     for start in range(0, len(frames), batch):
-        pixels = video_to_tensor(frames[start:start + batch], size=side, mean=mean, std=std, crop=False)
+        chunk = frames[start:start + batch]
+        pixels = (video_to_tensor(chunk, size=side, mean=mean, std=std, crop=False) if preprocess is None
+                  else preprocess_frames(chunk, preprocess))
         parts.append(tuple(t.float().cpu() for t in extract(model, pixels.to(device))))
     patches, keys, cls = (torch.cat(chunk) for chunk in zip(*parts))
     if patches.shape[1] != grid[0] * grid[1]:

@@ -16,11 +16,12 @@ import torch
 
 from lib.errors import UserInputError
 from lib.methods.token_merging.budget import segment_similarity, token_budgets
-from lib.methods.token_merging.features import encode_frames, encoder_geometry
+from lib.methods.token_merging.features import encode_frames, encoder_geometry, encoder_preprocess
 from lib.methods.token_merging.result import TokenMergingResult
 from lib.methods.token_merging.segments import METRICS, SegmentMerge, global_tokens, merge_segment
-from lib.models import get_spec, list_models, load_model
-from lib.video import Clip, load_clip, probe_video
+from lib.models import PreprocessConfig, get_spec, list_models, load_model, spec_preprocess_config
+from lib.models.preprocess import resize_frames
+from lib.video import Clip, load_clip, load_frames, probe_video, segment_indices
 
 DEFAULT_MODEL = "frame-vit-toy"
 Progress = Callable[[float, str], None]
@@ -55,15 +56,44 @@ def check_settings(total_frames: int, num_frames: int, num_segments: int, tokens
     return per_segment
 
 
-def _load(video: str | Path | Clip, num_segments: int, per_segment: int, short_side: int) -> Clip:
+def _load(video: str | Path | Clip, num_segments: int, per_segment: int, short_side: int,
+          preprocess: PreprocessConfig | None = None) -> Clip:
     """num_segments x per_segment frames: a path decoded by segments (LongVLM's bin middles), or a Clip
-    subsampled uniformly (used as decoded: its frames keep their size)."""
+    subsampled uniformly.
+
+    With `preprocess` (a CLIP tower) the frames are the checkpoint's input: each is decoded from the source
+    file at full size and resized + centre-cropped by its processor (224 x 224 for CLIP), never upscaled from
+    a small copy; an in-memory Clip without a readable source is resized from its own frames. Without it
+    (the bundled FrameViT) frames keep the decoded size (short side `short_side`).
+    """
     if isinstance(video, Clip):
         index = np.arange(num_segments * per_segment) * video.num_frames // (num_segments * per_segment)
-        return Clip(frames=video.frames[index], fps=video.fps, indices=video.indices[index],
+        clip = Clip(frames=video.frames[index], fps=video.fps, indices=video.indices[index],
                     timestamps=video.timestamps[index], original_size=video.original_size, duration=video.duration,
                     source=video.source)
-    return load_clip(video, segments=(num_segments, per_segment), short_side=short_side, max_frames=2048)
+        if preprocess is None:
+            return clip
+        if clip.source and Path(clip.source).is_file():
+            return _from_source(clip.source, clip.indices, preprocess)
+        return Clip(frames=resize_frames(clip.frames, preprocess), fps=clip.fps, indices=clip.indices,
+                    timestamps=clip.timestamps, original_size=clip.original_size, duration=clip.duration,
+                    source=clip.source)
+    if preprocess is None:
+        return load_clip(video, segments=(num_segments, per_segment), short_side=short_side, max_frames=2048)
+    total = probe_video(video).num_frames
+    return _from_source(video, segment_indices(total, num_segments, per_segment).reshape(-1), preprocess)
+
+
+def _from_source(path: str | Path, indices: np.ndarray, preprocess: PreprocessConfig) -> Clip:
+    return load_frames(path, indices, transform=lambda frame: resize_frames(frame[None], preprocess)[0])
+
+
+def _encoder_preprocess(model: str | torch.nn.Module, encoder: torch.nn.Module) -> PreprocessConfig | None:
+    """The checkpoint's processor for a catalogued CLIP (its preprocessor_config.json), the CLIP defaults at
+    the tower's size for a CLIP module passed in, None for the bundled FrameViT."""
+    if isinstance(model, str) and get_spec(model).sampling is not None:
+        return spec_preprocess_config(get_spec(model))
+    return encoder_preprocess(encoder)
 
 
 def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module = DEFAULT_MODEL, num_frames: int = 100,
@@ -72,7 +102,9 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
                       progress: Progress | None = None) -> TokenMergingResult:
     """LongVLM's pipeline on a video file (or an in-memory Clip).
 
-    Samples num_frames (LongVLM's bin middles) as num_segments consecutive segments, encodes each
+    Samples num_frames (LongVLM's bin middles) as num_segments consecutive segments (a CLIP tower gets them
+    decoded from the source at its processor's size and centre-cropped; `short_side` is the bundled
+    FrameViT's decode size; result.frames are the frames each encoder saw), encodes each
     segment's frames, merges its F x P patch tokens to tokens_per_segment, prepends num_global global
     tokens. `model` is a registry name (see encoder_choices) or an already built FrameViT / CLIP tower.
     Raises UserInputError for impossible settings or unusable videos.
@@ -85,9 +117,10 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
     total = video.num_frames if isinstance(video, Clip) else probe_video(video).num_frames
     encoder = load_model(model) if isinstance(model, str) else model
     _, grid, _, _ = encoder_geometry(encoder)
+    preprocess = _encoder_preprocess(model, encoder)
     per_segment = check_settings(total, num_frames, num_segments, tokens_per_segment, grid[0] * grid[1], num_global)
     report(0.02, f"decoding {num_segments * per_segment} frames")
-    clip = _load(video, num_segments, per_segment, short_side)
+    clip = _load(video, num_segments, per_segment, short_side, preprocess)
     timings["decode"] = time.perf_counter() - started
     segments: list[SegmentMerge] = []
     cls_states = []
@@ -95,7 +128,7 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
     for s in range(num_segments):
         report(0.05 + 0.9 * s / num_segments, f"segment {s + 1}/{num_segments}: encoding and merging")
         t0 = time.perf_counter()
-        feats = encode_frames(encoder, clip.frames[s * per_segment:(s + 1) * per_segment])
+        feats = encode_frames(encoder, clip.frames[s * per_segment:(s + 1) * per_segment], preprocess=preprocess)
         t1 = time.perf_counter()
         segments.append(merge_segment(feats.patches, tokens_per_segment, metric=metric, keys=feats.keys))
         merge_s += time.perf_counter() - t1
