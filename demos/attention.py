@@ -8,7 +8,9 @@ import gradio as gr
 from demos.common import bind, friendly_errors, video_handler
 from lib.errors import UserInputError
 from lib.methods.attention import (
+    MACS_NOTE,
     MODEL_CHOICES,
+    PARTS,
     STPT_MODEL,
     cost_table,
     plot_layer_stats,
@@ -26,7 +28,7 @@ rotate, grow, shrink, bounce); its **global twin** has the same layers with glob
 Pick a patch (click the frame or use the sliders) to see where it attends in every frame; white boxes are
 its local window. VideoMAE and TimeSformer (hub checkpoints, downloaded once) show the same views."""
 
-COST_HEADERS = ["model", "GFLOPs per window", "x first model", "recorded maps (MB)"]
+COST_HEADERS = ["model", "GFLOPs per window", "x first model", "recorded maps (MB)", "GMACs per window"]
 START_QUERY = 96  # display pixel (y and x) of the first query: the centre of the 192 px frames
 
 
@@ -48,12 +50,13 @@ class AttentionView:
     head: gr.Dropdown
     frame: gr.Slider
     shown: gr.Slider
+    window_start: gr.Number
 
     @property
     def record_outputs(self) -> list:
         """The outputs of the "attention" api endpoint, in its order (clients read them by position)."""
         return [self.state, self.text, self.costs, self.timeline, self.stats, *self.view_outputs, self.layer, self.head,
-                self.frame, self.shown]
+                self.frame, self.shown, self.window_start]
 
     @property
     def view_outputs(self) -> list:
@@ -77,20 +80,38 @@ def _views(view: AttentionView, result, layer, head, frame, y, x, shown) -> dict
             view.side: pictures.compare, view.layer_text: pictures.layer_text}
 
 
+def index_slider(count: int, value: int = 0):
+    """A slider update choosing one of `count` >= 1 items (0 .. count - 1) that Gradio always accepts.
+
+    Gradio refuses a slider whose minimum is not below its maximum, so one item (one recorded layer, a one-frame
+    clip) gets the range 0..1, value 0, and the slider is disabled; the handlers clamp what it sends."""
+    if count <= 1:
+        return gr.update(minimum=0, maximum=1, value=0, interactive=False)
+    return gr.update(minimum=0, maximum=count - 1, value=min(int(value), count - 1), interactive=True)
+
+
 @video_handler
-def record(video, model_name, compare_value, layers_text, progress=gr.Progress(), *, view: AttentionView) -> dict:
-    """Main action (api_name="attention"): video + model settings -> summary, costs, figures, query views."""
+def record(video, model_name, compare_value, layers_text, parts_value="both", start_value=None,
+           progress=gr.Progress(), *, view: AttentionView) -> dict:
+    """Main action (api_name="attention"): video + model settings -> summary, costs, figures, query views.
+
+    start_value: where the pretrained video models' window starts (s); None or empty: the middle of the video."""
     progress(0.1, desc="decoding, running and recording attention")
-    result = run_attention(video, model=model_name, compare=bool(compare_value), layers=parse_layers(layers_text))
-    last_frame = len(result.frames) - 1
-    middle = last_frame // 2
+    start = None if start_value in (None, "") else float(start_value)
+    result = run_attention(video, model=model_name, compare=bool(compare_value), layers=parse_layers(layers_text),
+                           parts=parts_value or "both", window_start=start)
+    window = result.window
+    start_update = gr.update() if window is None else gr.update(
+        value=round(window.start, 2), interactive=not window.covers_video)  # no maximum: the next video may be longer
+    count = len(result.frames)
+    middle = (count - 1) // 2
     heads = ["mean"] + [str(h) for h in range(max(layer.num_heads for layer in result.main.layers))]
     return {view.state: result, view.text: summary(result), view.costs: cost_table(result),
             view.timeline: plot_timeline(result), view.stats: plot_layer_stats(result),
             **_views(view, result, 0, "mean", middle, START_QUERY, START_QUERY, middle),
-            view.layer: gr.update(maximum=len(result.main.layers) - 1, value=0),
-            view.head: gr.update(choices=heads, value="mean"), view.frame: gr.update(maximum=last_frame, value=middle),
-            view.shown: gr.update(maximum=last_frame, value=middle)}
+            view.layer: index_slider(len(result.main.layers), 0),
+            view.head: gr.update(choices=heads, value="mean"), view.frame: index_slider(count, middle),
+            view.shown: index_slider(count, middle), view.window_start: start_update}
 
 
 @friendly_errors
@@ -116,14 +137,20 @@ def build_tab(video: gr.Video) -> None:
     with gr.Row():
         model = gr.Dropdown(list(MODEL_CHOICES), value=STPT_MODEL, label="Model")
         compare = gr.Checkbox(value=True, label="Also run STPT's all-global twin (local vs global)")
-        layers = gr.Textbox(value="", label="Layers to record (empty = all; e.g. 0, 5, 11)",
+        layers = gr.Textbox(value="", label="Layers (blocks) to record (empty = all; e.g. 0, 5, 11)",
                             info="Only these are recorded, as fp16; too many for memory is refused.")
+        parts = gr.Radio(list(PARTS), value="both", label="Divided attention (TimeSformer): maps per block",
+                         info="Each TimeSformer block attends over time, then over space.")
+        window_start = gr.Number(value=None, minimum=0, label="Window start (s): VideoMAE / TimeSformer",
+                                 info="They see one clip as trained (VideoMAE 16 frames ~2 s, TimeSformer 8 x 32 "
+                                      "~7.5 s); empty = the middle of the video.")
     run_button = gr.Button("Record attention", variant="primary")
     text = gr.Markdown(elem_id="attention-summary")
-    costs = gr.Dataframe(headers=COST_HEADERS, interactive=False, label="Cost on this clip")
+    costs = gr.Dataframe(headers=COST_HEADERS, interactive=False,
+                         label=f"Cost on this clip (torch counts a multiply-add as 2 FLOPs; {MACS_NOTE})")
     timeline = gr.Plot(label="Detections (bars, opacity = score) vs ground truth")
     with gr.Row():
-        layer = gr.Slider(0, 5, value=0, step=1, label="Layer (recorded layers, in order)")
+        layer = gr.Slider(0, 5, value=0, step=1, label="Recorded map, in order (the line below names its block)")
         head = gr.Dropdown(["mean"], value="mean", label="Head (mean, or one head where the layer has it)")
         frame = gr.Slider(0, 63, value=0, step=1, label="Query frame")
         y = gr.Slider(0, 191, value=START_QUERY, step=1, label="Query y (px)")
@@ -142,11 +169,11 @@ def build_tab(video: gr.Video) -> None:
                     elem_id="attention-compare")
     view = AttentionView(state=state, text=text, costs=costs, timeline=timeline, stats=stats, picker=picker,
                          query=query, rollout=rollout, side=side, layer_text=layer_text, layer=layer, head=head,
-                         frame=frame, shown=shown)
+                         frame=frame, shown=shown, window_start=window_start)
 
     view_inputs = [state, layer, head, frame, y, x, shown]
     on_view = bind(redraw, view)
-    run_button.click(bind(record, view), inputs=[video, model, compare, layers],
+    run_button.click(bind(record, view), inputs=[video, model, compare, layers, parts, window_start],
                      outputs=view.record_outputs, api_name="attention")
     for control in (layer, frame, y, x, shown):  # sliders redraw on release, not on every step of a drag
         control.release(on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")

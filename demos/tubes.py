@@ -34,7 +34,7 @@ Edit the tube table to see the token count and cost change on the chosen clip.""
 
 COLUMNS = ["kernel t", "kernel h", "kernel w", "stride t", "stride h", "stride w", "offset t", "offset h", "offset w"]
 DEFAULT_ROWS = [[*t.kernel, *t.stride, *t.offset] for t in PAPER_TUBES]
-COST_HEADERS = ["tokeniser", "tokens", "GFLOPs (forward)", "x sparse GFLOPs"]
+COST_HEADERS = ["tokeniser", "tokens", "GFLOPs (forward)", "x sparse GFLOPs", "GMACs (papers' GFLOPs)"]
 
 
 def parse_tube_rows(rows) -> list[list[list[int]]]:
@@ -154,7 +154,7 @@ def build_tab(video: gr.Video) -> None:
     run_button = gr.Button("Tokenise the clip and run the model", variant="primary")
     summary = gr.Markdown(elem_id="tubes-summary")
     with gr.Row():
-        top = gr.Label(num_top_classes=5, label="Prediction (top 5)")
+        top = gr.Label(num_top_classes=5, label="Prediction (top 5; none when the head was not trained for video)")
         tube_weights = gr.Plot(label="Attention-pooling weight per tube")
     pooling = gr.Image(label="Attention-pooling weight of every token, on the frames its tube read",
                        format="png", interactive=False, elem_id="tubes-pooling")
@@ -176,7 +176,8 @@ def build_tab(video: gr.Video) -> None:
         volume = gr.Plot(label="All tube tokens in the T x H x W volume")
         position = gr.Plot(label="Fixed sin-cos position code: similarity to the chosen token")
     with gr.Row():
-        costs = gr.Dataframe(headers=COST_HEADERS, interactive=False, label="Savings on this clip (ViT-B encoder)")
+        costs = gr.Dataframe(headers=COST_HEADERS, interactive=False,
+                             label="Savings on this clip (ViT-B encoder; torch counts a multiply-add as 2 FLOPs)")
         cost_plot = gr.Plot(label="Tokens and forward GFLOPs")
     view = TubesView(state=state, summary=summary, top=top, tube_weights=tube_weights, pooling=pooling,
                      kernels=kernels, kernel_gif=kernel_gif, frame=frame, token=token, sampling=sampling,

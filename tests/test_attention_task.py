@@ -109,6 +109,42 @@ def test_timesformer_view_orders_time_before_space_and_rolls_out():
     np.testing.assert_allclose(result.main.rollout.sum(-1), 1.0, atol=1e-3)
 
 
+def test_timesformer_layers_are_blocks_with_time_and_space_selectable():
+    from lib.methods.attention.record import attention_blocks
+    from lib.methods.attention.render import layer_label
+
+    model = tiny_timesformer()  # 2 blocks, each a temporal and a spatial attention module (4 modules)
+    assert [[part for _, part in block] for block in attention_blocks(model, "timesformer")] == [["time", "space"]] * 2
+    frames = np.random.default_rng(1).integers(0, 255, (4, 32, 32, 3), dtype=np.uint8)
+
+    def hub(**kwargs):
+        return run_hub(frames, np.arange(4), 25.0, model, "timesformer", name="tiny", preprocess=PreprocessConfig(32),
+                       **kwargs).main
+
+    last = hub(layers=[1])  # "1" is block 1 (its time and space maps), not module 1 (block 0's temporal attention)
+    assert last.blocks == (1, 1) and [l.kind for l in last.layers] == ["time", "space"]
+    assert ".layer.1." in last.layers[0].name and ".layer.1." in last.layers[1].name
+    assert [layer_label(last, i).split(" on ")[0] for i in range(2)] == ["block 1 · time", "block 1 · space"]
+    space = hub(layers=[-1], parts="space")
+    assert space.blocks == (1,) and [l.kind for l in space.layers] == ["space"]
+    np.testing.assert_array_equal(space.layers[0].maps, last.layers[1].maps)
+    time = hub(parts="time")
+    assert time.blocks == (0, 1) and {l.kind for l in time.layers} == {"time"}
+    with pytest.raises(UserInputError, match="layers 0..1"):
+        hub(layers=[2])  # 2 blocks, though 4 attention modules
+    with pytest.raises(UserInputError, match="not 'spacetime'"):
+        hub(parts="spacetime")
+
+
+def test_stpt_and_videomae_blocks_are_their_attention_modules(stpt_result):
+    from lib.methods.attention.render import layer_label
+
+    assert stpt_result.main.blocks == (0, 1, 2)
+    assert layer_label(stpt_result.main, 2).startswith("block 2 · global")
+    view = record_view(tiny_videomae("eager"), "videomae", torch.randn(1, 4, 3, 32, 32), layers=[1], parts="time")
+    assert view.blocks == (1,) and view.layer_ids == (1,)  # parts only applies to divided attention
+
+
 def test_memory_budget_refuses_with_a_sentence_and_records_only_requested_layers():
     model = tiny_videomae("eager")
     pixels = torch.randn(1, 4, 3, 32, 32)

@@ -193,6 +193,15 @@ def test_linear_flops_and_per_module_report():
     assert sum(report.per_operator.values()) == report.total
 
 
+def test_macs_are_half_the_counted_flops_as_papers_count():
+    from lib.hooks import MACS_NOTE, macs_of
+
+    report = count_model_flops(nn.Linear(1000, 10), torch.randn(1, 1000))
+    assert report.macs == 1000 * 10  # fvcore's own example: Linear(1000, 10) is 10000 multiply-adds
+    assert report.gmacs == pytest.approx(report.gflops / 2) and macs_of(report.total) == report.macs
+    assert "multiply-adds" in MACS_NOTE and "GMACs" in MACS_NOTE
+
+
 # --- token grid -----------------------------------------------------------------------------------
 
 

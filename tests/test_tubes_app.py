@@ -23,6 +23,8 @@ def test_tubes_api_tokenises_a_chosen_video(api_client):
     assert len(plots) == 4
     table = next(o for o in outputs if isinstance(o, dict) and o.get("headers") and "tokeniser" in o["headers"])
     assert [row[1] for row in table["data"]] == [539, 3136, 6272]
+    assert table["headers"][-1] == "GMACs (papers' GFLOPs)"
+    assert all(abs(row[-1] - row[2] / 2) <= 0.01 for row in table["data"])  # a MAC is two of torch's FLOPs
 
 
 @pytest.mark.parametrize("rows, frames, words", [

@@ -130,3 +130,43 @@ def test_run_tubes_takes_a_path_or_the_clip_decoded_from_it():
     assert from_path.frames.shape == clip.frames.shape == (24, 64, 64, 3)
     assert np.array_equal(from_path.frames, from_clip.frames)
     assert np.array_equal(from_path.probabilities, from_clip.probabilities)
+
+
+def test_costs_show_macs_beside_flops(result):
+    rows, _ = render_costs(result)
+    for row, cost in zip(rows, result.costs):
+        assert row[2] == round(cost.gflops, 2) and row[-1] == round(cost.gflops / 2, 2)  # a MAC is 2 torch FLOPs
+    summary = render_summary(result)
+    assert "GMACs" in summary and "multiply-adds" in summary
+
+
+def _inflated_tiny_vit():
+    import torch
+    import transformers
+
+    from lib.methods.tubes.hub import tubevit_from_vit
+
+    config = transformers.ViTConfig(image_size=32, patch_size=16, hidden_size=24, num_hidden_layers=1,
+                                    num_attention_heads=2, intermediate_size=48)
+    torch.manual_seed(0)
+    return tubevit_from_vit(transformers.ViTModel(config, add_pooling_layer=False).eval(), input_shape=(32, 64, 64))
+
+
+def test_an_untrained_video_head_gives_no_prediction(monkeypatch, result):
+    from lib.methods.tubes import task
+    from lib.methods.tubes.render import UNTRAINED_HEAD
+
+    model = _inflated_tiny_vit()
+    assert model.head_trained is False  # the inflated TubeViT-B's pooling and head are fresh
+    monkeypatch.setattr(task, "_inflated_vit_b", lambda: model)
+    frames = np.random.default_rng(3).integers(0, 256, (32, 64, 64, 3), dtype=np.uint8)
+    untrained = run_tubes_on_frames(frames, model_name=task.INFLATED_MODEL, tubes=HALF, patch=8, encoder=SMALL)
+    assert untrained.head_trained is False and untrained.prediction is None
+    summary = render_summary(untrained)
+    assert UNTRAINED_HEAD == "head not trained for video: no prediction" and UNTRAINED_HEAD in summary
+    assert " says " not in summary and not any(f"*{name}*" in summary for name in untrained.class_names)
+    top, overlay, fig = render_prediction(untrained, count=4)
+    assert top == UNTRAINED_HEAD and overlay.dtype == np.uint8  # no top-k classes
+    assert not fig.data and "untrained" in fig.layout.title.text  # no pooling-based claim
+    # a bundled model's head was trained: it predicts
+    assert result.head_trained and result.prediction[0] in result.class_names and " says " in render_summary(result)

@@ -1,5 +1,5 @@
 """Hooks into models: attention/hidden-state recorders, the attention probe, FLOP counting, token geometry."""
-from lib.hooks.flops import FlopReport, count_flops, count_model_flops
+from lib.hooks.flops import MACS_NOTE, FlopReport, count_flops, count_model_flops, macs_of
 from lib.hooks.probe import AttentionProbe
 from lib.hooks.recorder import (
     AttentionRecording,
@@ -12,6 +12,7 @@ from lib.hooks.recorder import (
 from lib.hooks.token_grid import TokenGrid
 
 __all__ = [
+    "MACS_NOTE",
     "AttentionProbe",
     "AttentionRecording",
     "FlopReport",
@@ -21,6 +22,7 @@ __all__ = [
     "count_flops",
     "count_model_flops",
     "find_attention_modules",
+    "macs_of",
     "record_attention",
     "record_hidden",
 ]

@@ -9,11 +9,18 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 GLOBAL = "Global"  # FlopCounterMode's name for the whole call
+# FlopCounterMode counts a multiply-add as 2 FLOPs; fvcore, ptflops and most papers count it as 1 ("GFLOPs").
+MACS_NOTE = "papers' GFLOPs are multiply-adds (GMACs): 1 MAC = 2 FLOPs here"
+
+
+def macs_of(flops: float) -> float:
+    """Multiply-accumulates of a FlopCounterMode count: flops / 2 (what papers print as "FLOPs")."""
+    return flops / 2
 
 
 @dataclass(frozen=True)
 class FlopReport:
-    """FLOPs of one call, as counted by FlopCounterMode (a multiply-add counts 2).
+    """FLOPs of one call, as counted by FlopCounterMode (a multiply-add counts 2; `macs` = total / 2).
 
     total:        FLOPs of the whole call.
     per_module:   module path -> FLOPs spent inside it (nested: a parent includes its children;
@@ -30,6 +37,15 @@ class FlopReport:
     @property
     def gflops(self) -> float:
         return self.total / 1e9
+
+    @property
+    def macs(self) -> float:
+        """Multiply-accumulates: total / 2, the number papers print as "FLOPs" (see MACS_NOTE)."""
+        return macs_of(self.total)
+
+    @property
+    def gmacs(self) -> float:
+        return self.macs / 1e9
 
 
 def count_flops(fn: Callable[[], Any]) -> FlopReport:

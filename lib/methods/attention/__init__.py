@@ -9,7 +9,8 @@
     render_picker(result, frame=10, y=40, x=80)                          # the query frame, query marked
     query_views(result, layer=0, head=None, frame=10, y=40, x=80, shown=10)  # all four + the layer text
     plot_layer_stats(result), plot_timeline(result)                      # plotly figures
-    cost_table(result), summary(result), layer_label(view, layer)        # table rows, markdown, text
+    cost_table(result), summary(result), layer_label(view, layer)        # table rows (GFLOPs and GMACs), text
+    PARTS: what of TimeSformer's divided blocks run_attention(parts=...) records ("both", "time", "space").
     query_picker(result), local_vs_global(result)                        # ipywidgets (notebook; lazy)
 
 Everything returns an AttentionResult (result.py) or reads one; images are (H, W, 3) uint8.
@@ -19,8 +20,10 @@ window_token_indices(grid, window) shows how a token grid is cut into 3-D window
 """
 from __future__ import annotations
 
+from lib.hooks.flops import MACS_NOTE
 from lib.methods.attention.data import SEEDS, toy_window
 from lib.methods.attention.detection import Detection, Segment, mean_average_precision
+from lib.methods.attention.record import PARTS
 from lib.methods.attention.render import (
     QueryViews,
     attention_panels,
@@ -56,8 +59,9 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "DISPLAY_SIZE", "MODEL_CHOICES", "SEEDS", "STPT_MODEL", "STPT_TWIN", "AttentionResult", "Detection", "QueryViews",
-    "Segment", "attention_panels", "cost_table", "layer_label", "local_vs_global", "mean_average_precision",
+    "DISPLAY_SIZE", "MACS_NOTE", "MODEL_CHOICES", "PARTS", "SEEDS", "STPT_MODEL", "STPT_TWIN", "AttentionResult",
+    "Detection", "QueryViews", "Segment", "attention_panels", "cost_table", "layer_label", "local_vs_global",
+    "mean_average_precision",
     "plot_layer_stats", "plot_timeline", "query_picker", "query_token", "query_views", "render_compare",
     "render_picker", "render_query", "render_rollout", "run_attention", "run_stpt", "summary", "toy_window",
     "window_token_indices",

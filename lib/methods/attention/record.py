@@ -3,9 +3,13 @@
 `record_view(model, family, pixel_values, ...)` -> ModelView works for the project's STPT models
 (attention found through AttentionProbe) and for transformers' VideoMAE / TimeSformer loaded with
 eager attention; the token geometry comes from the model's own config, never from its name.
+
+"Layers" the user picks are blocks (attention_blocks): one attention module per block in STPT and VideoMAE,
+two in TimeSformer (divided space-time: time then space), of which `parts` keeps both, "time" or "space".
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,17 +23,19 @@ from lib.methods.attention.rollout import attention_rollout
 from lib.methods.attention.stats import LayerStats, layer_stats
 
 MAX_RECORD_BYTES = 1_500_000_000  # attention maps kept per view (fp16); VideoMAE-B, 16 frames, all layers: 0.7 GB
+PARTS = ("both", "time", "space")  # which maps of a divided space-time block to record
 
 
 @dataclass(frozen=True)
 class ModelView:
     """One model's attention on one clip (batch of one).
 
-    layers:       recorded layers in execution order (see LayerAttention for the layouts).
-    layer_ids:    index of each layer in find_attention_modules(model) (the "layers" the user picks).
+    layers:       recorded attention maps in execution order (see LayerAttention for the layouts).
+    layer_ids:    index of each map's module in find_attention_modules(model).
+    blocks:       block of each map (the "layers" the user picks; TimeSformer has a time and a space map per block).
     stats:        distance / entropy per recorded layer.
     rollout:      (N_last, N_first) rollout through the recorded layers, rows sum to 1; None if not asked.
-    gflops:       forward GFLOPs of one clip (FlopCounterMode).
+    gflops:       forward GFLOPs of one clip (FlopCounterMode: a multiply-add counts 2; gmacs = gflops / 2).
     record_bytes: bytes of the recorded maps (fp16).
     logits:       model output kept for predictions (classification: (classes,); STPT: None).
     """
@@ -43,6 +49,16 @@ class ModelView:
     gflops: float
     record_bytes: int
     logits: np.ndarray | None = None
+    blocks: tuple[int, ...] = ()
+
+    @property
+    def gmacs(self) -> float:
+        """Forward multiply-accumulates (G): what papers print as GFLOPs."""
+        return self.gflops / 2
+
+    def block_of(self, position: int) -> int:
+        """Block of recorded map `position` (its module index when blocks are unknown)."""
+        return self.blocks[position] if self.blocks else self.layer_ids[position]
 
 
 def _video_grid(model: torch.nn.Module, family: str, num_frames: int, size: int) -> TokenGrid:
@@ -74,6 +90,42 @@ def estimate_record_bytes(model: torch.nn.Module, family: str, num_frames: int, 
     return len(layers) * max(space, time)
 
 
+def attention_blocks(model: torch.nn.Module, family: str) -> list[tuple[tuple[int, str], ...]]:
+    """Per block, in model order: (index in find_attention_modules(model), part) of each of its attention maps.
+
+    part: "local"/"global" (STPT, one module per block), "global" (VideoMAE), "time"/"space" (TimeSformer).
+    transformers' blocks are read from the module path (`...layer.<block>....`), STPT's from its geometry.
+    """
+    modules = find_attention_modules(model)
+    if family == "stpt":
+        return [((i, model.geometry[i].kind),) for i in range(len(modules))]
+    grouped: dict[int, list[tuple[int, str]]] = {}
+    for i, (name, _) in enumerate(modules):
+        found = re.search(r"(?:^|\.)layers?\.(\d+)\.", name)
+        block = int(found.group(1)) if found else i
+        part = ("time" if ".temporal_attention." in name else "space") if family == "timesformer" else "global"
+        grouped.setdefault(block, []).append((i, part))
+    return [tuple(sorted(grouped[b], key=lambda item: item[1] != "time")) for b in sorted(grouped)]
+
+
+def choose_modules(model: torch.nn.Module, family: str, layers: Sequence[int] | None, parts: str = "both"
+                   ) -> tuple[list[int], dict[int, int]]:
+    """Module indices to record for blocks `layers` (None = all; negative counts from the end) and `parts`,
+    and the block of each. Raises UserInputError for blocks out of range or an unknown part."""
+    blocks = attention_blocks(model, family)
+    total = len(blocks)
+    if parts not in PARTS:
+        raise UserInputError(f"Record {', '.join(PARTS)} of divided attention, not {parts!r}.")
+    if layers is not None and any(not -total <= layer < total for layer in layers):
+        raise UserInputError(f"This model has attention layers 0..{total - 1} (its blocks); pick layers in that range.")
+    chosen = sorted({layer % total for layer in layers}) if layers is not None else list(range(total))
+    if not chosen:
+        raise UserInputError("Pick at least one attention layer to record.")
+    picked = {i: b for b in chosen for i, part in blocks[b] if parts == "both" or part == parts or
+              family != "timesformer"}
+    return sorted(picked), picked
+
+
 def _check_budget(needed: int, budget: int, count: int) -> None:
     if needed > budget:
         raise UserInputError(
@@ -100,22 +152,18 @@ def _to_layers(model: torch.nn.Module, family: str, rec, num_frames: int, size: 
 
 
 def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor, *, name: str = "",
-                layers: Sequence[int] | None = None, rollout: bool = True,
+                layers: Sequence[int] | None = None, parts: str = "both", rollout: bool = True,
                 max_record_bytes: int = MAX_RECORD_BYTES) -> ModelView:
-    """Run `model` once on pixel_values (1, T, 3, S, S) and record the attention of `layers` (None = all).
+    """Run `model` once on pixel_values (1, T, 3, S, S) and record the attention of blocks `layers` (None = all).
 
-    family: "stpt", "videomae" or "timesformer". Refuses (UserInputError) before running when the
-    maps would exceed `max_record_bytes`. Rollout runs through the recorded layers in order.
+    family: "stpt", "videomae" or "timesformer"; parts: "both", "time" or "space" maps of TimeSformer's
+    divided blocks (ignored elsewhere). Refuses (UserInputError) before running when the maps would exceed
+    `max_record_bytes`. Rollout runs through the recorded maps in order.
     """
     if family not in ("stpt", "videomae", "timesformer"):
         raise UserInputError(f"Attention views support STPT, VideoMAE and TimeSformer models, not {family!r}.")
     num_frames, size = int(pixel_values.shape[1]), int(pixel_values.shape[-1])
-    total = len(find_attention_modules(model))
-    chosen = sorted({layer % total for layer in layers}) if layers is not None else list(range(total))
-    if layers is not None and any(not -total <= layer < total for layer in layers):
-        raise UserInputError(f"This model has attention layers 0..{total - 1}; pick layers in that range.")
-    if not chosen:
-        raise UserInputError("Pick at least one attention layer to record.")
+    chosen, block_of = choose_modules(model, family, layers, parts)
     _check_budget(estimate_record_bytes(model, family, num_frames, size, chosen), max_record_bytes, len(chosen))
     outputs = []
 
@@ -133,4 +181,5 @@ def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor,
         model_name=name, family=family, layers=layer_list, layer_ids=tuple(i for i, _ in ordered),
         stats=tuple(layer_stats(layer) for layer in layer_list),
         rollout=attention_rollout(layer_list) if rollout else None, gflops=flops.gflops,
-        record_bytes=sum(layer.nbytes for layer in layer_list), logits=logits)
+        record_bytes=sum(layer.nbytes for layer in layer_list), logits=logits,
+        blocks=tuple(block_of[i] for i, _ in ordered))

@@ -42,13 +42,18 @@ def _check_head(layer: LayerAttention, head: int | None) -> None:
 
 
 def layer_label(view: ModelView, position: int) -> str:
-    """Short description of a recorded layer, e.g. "2 · local 8x4x4 on 32x4x4"."""
+    """Short description of recorded map `position`, with its block: e.g. "block 2 · local 8x4x4 on 32x4x4 tokens",
+    "block 5 · time on 8x14x14 tokens" (TimeSformer's divided blocks have a time and a space map)."""
     layer = view.layers[position]
     g = layer.grid
-    text = f"{position} · {layer.kind}"
+    text = f"block {view.block_of(position)} · {layer.kind}"
     if layer.window:
         text += " " + "x".join(map(str, layer.window))
     return text + f" on {g.t}x{g.h}x{g.w} tokens"
+
+
+def _short_label(view: ModelView, position: int) -> str:
+    return f"{view.block_of(position)} {view.layers[position].kind}"
 
 
 def query_token(result: AttentionResult, layer: LayerAttention, frame: int, y: float, x: float) -> int:
@@ -193,14 +198,14 @@ def plot_layer_stats(result: AttentionResult) -> go.Figure:
     fig = make_subplots(rows=1, cols=3, subplot_titles=("space (frame sides)",
                                                         "time (frames)", "entropy (nats)"))
     for k, view in enumerate(result.views):
-        xs = list(range(len(view.layers)))
-        hover = [layer_label(view, i) for i in xs]
+        xs = [_short_label(view, i) for i in range(len(view.layers))]  # block and kind: the x axis names blocks
+        hover = [layer_label(view, i) for i in range(len(view.layers))]
         for col, key in enumerate(("spatial", "temporal", "entropy"), start=1):
             ys = [float(getattr(s, key).mean()) for s in view.stats]
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=view.model_name or view.family,
                                      legendgroup=str(k), showlegend=col == 1, text=hover,
                                      line={"color": hex_colour(k + 1)}), row=1, col=col)
-    fig.update_xaxes(title_text="layer")
+    fig.update_xaxes(title_text="block", type="category")
     fig.update_layout(height=320, margin={"l": 40, "r": 10, "t": 40, "b": 40}, legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -229,10 +234,12 @@ def plot_timeline(result: AttentionResult, *, min_score: float = 0.2, per_model:
 
 
 def cost_table(result: AttentionResult) -> list[list[str]]:
-    """Rows (model, GFLOPs per window, ratio to the first model, recorded maps in MB)."""
+    """Rows (model, GFLOPs per window, ratio to the first model, recorded maps in MB, GMACs per window).
+
+    GFLOPs are torch's count (a multiply-add is 2 FLOPs); GMACs = GFLOPs / 2 are what papers print as GFLOPs."""
     base = result.main.gflops
-    return [[view.model_name, f"{view.gflops:.3f}", f"{view.gflops / base:.2f}x", f"{view.record_bytes / 1e6:.1f}"]
-            for view in result.views]
+    return [[view.model_name, f"{view.gflops:.3f}", f"{view.gflops / base:.2f}x", f"{view.record_bytes / 1e6:.1f}",
+             f"{view.gmacs:.3f}"] for view in result.views]
 
 
 def summary(result: AttentionResult, *, top: int = 3) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:  # annotations only: render must not pull in the recorder (lib.hooks, torch)
+    from lib.methods.attention.clip_window import ClipWindow
     from lib.methods.attention.detection import Detection, Segment
     from lib.methods.attention.record import ModelView
 
@@ -25,6 +26,8 @@ class AttentionResult:
     detections:    STPT detections over the analysed span (source frames), per model name.
     ground_truth:  toy-world segments of the clip when known (source frames), else empty.
     span:          (first, end) source frames the detector covered.
+    window:        for a pretrained video model, the part of the video it saw (its trained clip length and
+                   spacing; ClipWindow.start / end in seconds), None otherwise (STPT, a Clip handed in).
     """
 
     frames: np.ndarray
@@ -38,6 +41,7 @@ class AttentionResult:
     span: tuple[int, int] = (0, 0)
     labels: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    window: ClipWindow | None = None
 
     @property
     def views(self) -> tuple[ModelView, ...]:

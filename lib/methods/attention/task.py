@@ -19,11 +19,13 @@ import torch
 
 from lib.errors import UserInputError
 from lib.examples import identify_example
+from lib.methods.attention.clip_window import decode_window
 from lib.methods.attention.data import detect, to_input
 from lib.methods.attention.detection import Detection, Segment, nms_1d
 from lib.methods.attention.record import MAX_RECORD_BYTES, record_view
 from lib.methods.attention.result import AttentionResult
 from lib.models import load_model, spec_preprocess_config, video_to_tensor
+from lib.models.preprocess import preprocess_frames
 from lib.models.registry import get_spec
 from lib.toyworld import ACTION_NAMES, LONG_VIDEO_ACTIONS, load_example_ground_truth
 from lib.video import Clip, load_clip, probe_video
@@ -115,12 +117,18 @@ def run_stpt(frames: np.ndarray, source_frames: np.ndarray, fps: float, *, compa
 
 
 def run_hub(frames: np.ndarray, source_frames: np.ndarray, fps: float, model: torch.nn.Module, family: str, *,
-            name: str, preprocess, layers: Sequence[int] | None = None,
+            name: str, preprocess, layers: Sequence[int] | None = None, parts: str = "both",
             max_record_bytes: int = MAX_RECORD_BYTES) -> AttentionResult:
-    """A transformers video classifier (VideoMAE / TimeSformer, eager attention) on frames (T, H, W, 3)."""
-    pixels = video_to_tensor(frames, size=preprocess.size, mean=preprocess.mean, std=preprocess.std,
-                             crop=preprocess.crop)[None]
-    view = record_view(model, family, pixels, name=name, layers=layers, max_record_bytes=max_record_bytes)
+    """A transformers video classifier (VideoMAE / TimeSformer, eager attention) on frames (T, H, W, 3).
+
+    layers: blocks to record (None = all); parts: "both", "time" or "space" maps of TimeSformer's blocks."""
+    if preprocess.resize is not None:  # a checkpoint's processor (frames at its input size pass unresized)
+        pixels = preprocess_frames(frames, preprocess)[None]
+    else:
+        pixels = video_to_tensor(frames, size=preprocess.size, mean=preprocess.mean, std=preprocess.std,
+                                 crop=preprocess.crop)[None]
+    view = record_view(model, family, pixels, name=name, layers=layers, parts=parts,
+                       max_record_bytes=max_record_bytes)
     id2label = getattr(model.config, "id2label", {}) or {}
     labels = tuple(str(id2label.get(i, f"class {i}")) for i in range(len(view.logits)))
     return AttentionResult(frames=square_frames(frames, DISPLAY_SIZE), input_size=int(pixels.shape[-1]),
@@ -137,13 +145,17 @@ def _decode_stpt(video: str | Path | Clip) -> Clip:
 
 
 def run_attention(video: str | Path | Clip, *, model: str = STPT_MODEL, compare: bool = True,
-                  layers: Sequence[int] | None = None, max_windows: int = 6,
-                  max_record_bytes: int = MAX_RECORD_BYTES) -> AttentionResult:
+                  layers: Sequence[int] | None = None, parts: str = "both", max_windows: int = 6,
+                  window_start: float | None = None, max_record_bytes: int = MAX_RECORD_BYTES) -> AttentionResult:
     """Analyse a video (a path, decoded here once, or a Clip used as is) with one of MODEL_CHOICES.
 
     See the module docstring for how STPT reads the clip. A Clip is taken as sampled: for STPT its
     frames should be every STRIDE-th source frame, for a hub model its own num_frames.
-    layers: attention layers to record (indices into the model's attention modules; None = all).
+    A pretrained video model reads a file as it was trained (clip_window.decode_window: VideoMAE 16 frames 4
+    apart, TimeSformer 8 x 32, at short side 224 from the source, centre-cropped): one window starting at
+    `window_start` seconds (None: the middle of the video); result.window says which.
+    layers: blocks whose attention to record (None = all; TimeSformer's block has a time and a space map, of
+    which parts = "both", "time" or "space" are recorded).
     Raises UserInputError (a sentence) for a missing/bad video, an unknown or unavailable model, or a
     recording that would not fit in `max_record_bytes`.
     """
@@ -165,7 +177,15 @@ def run_attention(video: str | Path | Clip, *, model: str = STPT_MODEL, compare:
         return result
     loaded = load_model(model)  # raises ModelUnavailableError (a sentence) when offline and not cached
     config = spec_preprocess_config(spec)
-    clip = video if isinstance(video, Clip) else load_clip(
-        video, num_frames=spec.num_frames, short_side=max(DISPLAY_SIZE, spec.image_size or 224))
-    return run_hub(clip.frames, clip.indices, clip.fps, loaded, spec.family, name=model, preprocess=config,
-                   layers=layers, max_record_bytes=max_record_bytes)
+    window = None
+    if isinstance(video, Clip):
+        clip = video
+    elif spec.sampling is not None:
+        clip, window = decode_window(video, spec, config, window_start)
+    else:  # no trained sampling known: frames spread over the whole video
+        clip = load_clip(video, num_frames=spec.num_frames, short_side=max(DISPLAY_SIZE, spec.image_size or 224))
+    result = run_hub(clip.frames, clip.indices, clip.fps, loaded, spec.family, name=model, preprocess=config,
+                     layers=layers, parts=parts, max_record_bytes=max_record_bytes)
+    if window is None:
+        return result
+    return replace(result, window=window, notes=result.notes + (window.describe(model),))

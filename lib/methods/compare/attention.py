@@ -56,6 +56,7 @@ def _side(result: AttentionResult, setting: Setting, seconds: float) -> Side:
     numbers = (
         ("attention layer", layer_label(view, layer)),
         ("GFLOPs per 64-frame window (whole model)", round(view.gflops, 3)),
+        ("GMACs per 64-frame window (papers' GFLOPs = GFLOPs / 2)", round(view.gmacs, 3)),
         ("this layer: mean reach in time (frames)", round(float(stats.temporal.mean()), 2)),
         ("this layer: mean reach in space (frame sides)", round(float(stats.spatial.mean()), 3)),
         ("this layer: attention entropy (nats)", round(float(stats.entropy.mean()), 2)),

@@ -35,6 +35,7 @@ def _side(clip, setting: Setting, progress: Progress) -> Side:
     numbers = (
         (f"mIoU vs {result.reference_kind}", miou),
         ("GFLOPs per frame (mean)", round(result.gflops_per_frame, 4)),
+        ("GMACs per frame (papers' GFLOPs = GFLOPs / 2)", round(result.gflops_per_frame / 2, 4)),
         ("key frames segmented", int(result.track.is_key.sum())),
         ("mean warp error (grey levels, warped frames)",
          round(float(result.track.warp_error[warped].mean()), 2) if warped.any() else 0.0),

@@ -64,6 +64,7 @@ def _side(clip: Clip, setting: Setting, truth: str | None, progress: Progress) -
     numbers = (
         ("tokens", int(result.model_layout.num_tokens)),
         ("forward GFLOPs (FlopCounterMode)", round(gflops, 4)),
+        ("forward GMACs (papers' GFLOPs = GFLOPs / 2)", round(gflops / 2, 4)),
         ("top-1 class", f"{predicted} ({result.probabilities[top]:.0%})"),
         ("true action (toy example)", truth),
         ("top-1 correct", None if truth is None else predicted == truth),

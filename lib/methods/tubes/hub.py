@@ -67,7 +67,7 @@ def tubevit_from_vit(vit: nn.Module, *, tubes: Sequence[TubeSpec] = PAPER_TUBES,
                     depth=config.num_hidden_layers, heads=config.num_attention_heads,
                     mlp_dim=config.intermediate_size, num_classes=num_classes, class_names=class_names,
                     interpolated_kernels=interpolated_kernels, layer_norm_eps=config.layer_norm_eps,
-                    in_channels=config.num_channels)
+                    in_channels=config.num_channels, head_trained=False)  # a fresh head: no prediction
     layers, final = _layer_weights(backbone)
     with torch.no_grad():
         weight2d, bias = patch.weight.float(), patch.bias.float()

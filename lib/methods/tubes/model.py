@@ -114,14 +114,17 @@ class TubeViT(BundledModel):
 
     tubes: [[kernel], [stride], [offset]] per tube, (t, h, w) order (see lib.methods.tubes.geometry).
     input_shape: the (T, H, W) the model was trained on (video_input resizes clips to it).
+    head_trained: False when the pooling and classification head were never trained on video (TubeViT-B
+        inflated from an image ViT): its logits are then no prediction, and the Tubes tab says so.
     """
 
     def __init__(self, tubes: list, input_shape: list[int], dim: int = 48, depth: int = 4, heads: int = 4,
                  mlp_dim: int = 96, num_classes: int = 10, class_names: list[str] | None = None,
                  interpolated_kernels: bool = False, base_kernel: list[int] | None = None,
                  layer_norm_eps: float = 1e-6, in_channels: int = 3, pixel_mean: list[float] | None = None,
-                 pixel_std: list[float] | None = None) -> None:
+                 pixel_std: list[float] | None = None, head_trained: bool = True) -> None:
         super().__init__()
+        self.head_trained = bool(head_trained)
         # how video_input normalises frames for this model (values in [0, 1] -> (x - mean) / std)
         self.pixel_mean = tuple(pixel_mean or (0.5,) * in_channels)
         self.pixel_std = tuple(pixel_std or (0.5,) * in_channels)

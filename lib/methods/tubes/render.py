@@ -24,6 +24,7 @@ from lib.methods.tubes.position import cosine_similarity_to
 from lib.methods.tubes.render_images import (
     kernel_animation,
     kernel_tile,
+    plain_panels,
     pooling_overlays,
     sampling_panels,
     similarity_figure,
@@ -36,17 +37,33 @@ if TYPE_CHECKING:
     from lib.methods.tubes.result import TubesResult
 
 
+UNTRAINED_HEAD = "head not trained for video: no prediction"
+MACS_NOTE = "papers' GFLOPs are multiply-adds (GMACs)"  # as lib.hooks.flops.MACS_NOTE (render loads no hooks)
+
+
+def _macs(gflops: float) -> float:
+    """GMACs of a FlopCounterMode count (a multiply-add counts 2 FLOPs there): what papers print as GFLOPs."""
+    return gflops / 2
+
+
 def render_summary(result: TubesResult) -> str:
-    """Markdown: the analysed tubes' token count vs dense tubelets and per-frame patches, and the top class."""
+    """Markdown: the analysed tubes' token count vs dense tubelets and per-frame patches (with GFLOPs and GMACs),
+    and the top class, or that there is none when the model's head was not trained for video."""
     t, h, w = result.layout.input_shape
     sparse, dense, frames = result.costs
-    top = max(range(len(result.probabilities)), key=lambda i: result.probabilities[i])
+    prediction = result.prediction
+    if prediction is None:
+        said = (f"**{result.model_name}**: {UNTRAINED_HEAD} (its pooling and classifier are freshly initialised; "
+                f"kernels, sampling and costs hold) from {result.model_layout.num_tokens} tokens.")
+    else:
+        said = (f"**{result.model_name}** says *{prediction[0]}* ({prediction[1]:.0%}) from "
+                f"{result.model_layout.num_tokens} tokens.")
     return (f"**{result.layout.num_tokens} tube tokens** on this {t}x{h}x{w} clip "
             f"({' + '.join(str(n) for n in result.layout.tokens_per_tube)}), vs {dense.tokens} dense tubelets "
             f"({dense.tokens / sparse.tokens:.1f}x) and {frames.tokens} per-frame patches "
             f"({frames.tokens / sparse.tokens:.1f}x); ViT-B forward {sparse.gflops:.0f} vs {dense.gflops:.0f} vs "
-            f"{frames.gflops:.0f} GFLOPs. **{result.model_name}** says *{result.class_names[top]}* "
-            f"({result.probabilities[top]:.0%}) from {result.model_layout.num_tokens} tokens.")
+            f"{frames.gflops:.0f} GFLOPs = {_macs(sparse.gflops):.0f} vs {_macs(dense.gflops):.0f} vs "
+            f"{_macs(frames.gflops):.0f} GMACs ({MACS_NOTE}). {said}")
 
 
 def render_kernels(result: TubesResult, *, channels: int = 8, order: str = "norm") -> list[tuple[np.ndarray, str]]:
@@ -91,9 +108,11 @@ def render_volume(result: TubesResult) -> go.Figure:
 
 
 def render_costs(result: TubesResult) -> tuple[list[list], go.Figure]:
-    """Table rows (tokeniser, tokens, GFLOPs, x sparse) and a bar chart of tokens and GFLOPs."""
+    """Table rows (tokeniser, tokens, GFLOPs, x sparse, GMACs = GFLOPs / 2 as papers count) and a bar chart of
+    tokens and GFLOPs."""
     sparse = result.costs[0]
-    rows = [[c.name, c.tokens, round(c.gflops, 2), round(c.gflops / sparse.gflops, 1)] for c in result.costs]
+    rows = [[c.name, c.tokens, round(c.gflops, 2), round(c.gflops / sparse.gflops, 1), round(_macs(c.gflops), 2)]
+            for c in result.costs]
     names = [c.name.split(" (")[0] for c in result.costs]
     fig = go.Figure([go.Bar(name="tokens", x=names, y=[c.tokens for c in result.costs], yaxis="y",
                             offsetgroup=0, marker_color=hex_colour(1)),
@@ -116,13 +135,21 @@ def render_position(result: TubesResult, token: int) -> go.Figure:
 
 
 def render_prediction(result: TubesResult, *, count: int = 8, top_k: int = 5
-                      ) -> tuple[dict[str, float], np.ndarray, go.Figure]:
-    """Top-k classes; pooling-weight heat maps on `count` of the frames the model saw; pooling weight per tube."""
-    order = np.argsort(-result.probabilities)[:top_k]
-    top = {result.class_names[i]: float(result.probabilities[i]) for i in order}
+                      ) -> tuple[dict[str, float] | str, np.ndarray, go.Figure]:
+    """Top-k classes; pooling-weight heat maps on `count` of the frames the model saw; pooling weight per tube.
+
+    A head not trained for video (result.head_trained False) gives no prediction: the text UNTRAINED_HEAD instead
+    of classes, the frames without heat and an empty chart saying why (its pooling weights are random)."""
     y0, y1, x0, x1 = result.crop
     shown = np.unique(np.linspace(0, len(result.model_frames) - 1, count).round().astype(int))
     frames = result.frames[:, y0:y1, x0:x1]
+    if not result.head_trained:
+        fig = go.Figure()
+        fig.update_layout(height=300, margin=dict(l=40, r=20, t=40, b=40),
+                          title=f"{UNTRAINED_HEAD}: its attention pooling is untrained, so nothing to show")
+        return UNTRAINED_HEAD, plain_panels(frames, [int(result.model_frames[m]) for m in shown], "no pooling"), fig
+    order = np.argsort(-result.probabilities)[:top_k]
+    top = {result.class_names[i]: float(result.probabilities[i]) for i in order}
     overlay = pooling_overlays(frames, result.model_layout, result.pool_weights,
                                [int(result.model_frames[m]) for m in shown], [int(m) for m in shown])
     shares = result.pool_by_tube

@@ -165,3 +165,8 @@ def pooling_overlays(frames: np.ndarray, layout: TubeLayout, weights: np.ndarray
     panels = [put_label(overlay_heatmap(frames[f], h / top, alpha=0.55), f"frame {f}")
               for f, h in zip(frame_ids, heats)]
     return tile(panels, cols=4)
+
+
+def plain_panels(frames: np.ndarray, frame_ids: Sequence[int], note: str) -> np.ndarray:
+    """The display frames with a label and no heat (a model whose pooling weights mean nothing)."""
+    return tile([put_label(np.ascontiguousarray(frames[f]), f"frame {f} ({note})") for f in frame_ids], cols=4)

@@ -24,6 +24,9 @@ class TubesResult:
     pool_weights: (N_model,) attention-pooling weight of each model token (sums to 1).
     crop:         (y0, y1, x0, x1) of frames that the model saw (it centre-crops to its aspect ratio).
     model_frames: (T_model,) index into frames of each frame the model saw.
+    head_trained: whether the model's pooling and head were trained for video. When False (TubeViT-B inflated
+                  from an image ViT: a fresh, random head) probabilities and pool_weights are no prediction
+                  and nothing may be claimed from them; the renders say "head not trained for video".
     """
 
     frames: np.ndarray
@@ -39,6 +42,15 @@ class TubesResult:
     pool_weights: np.ndarray
     crop: tuple[int, int, int, int]
     model_frames: np.ndarray
+    head_trained: bool = True
+
+    @property
+    def prediction(self) -> tuple[str, float] | None:
+        """(top class, its probability), or None when the head was not trained for video."""
+        if not self.head_trained:
+            return None
+        top = int(np.argmax(self.probabilities))
+        return self.class_names[top], float(self.probabilities[top])
 
     @property
     def pool_by_tube(self) -> np.ndarray:

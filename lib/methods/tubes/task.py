@@ -78,13 +78,30 @@ def run_tubes(video: str | Path | Clip, *, model_name: str = DEFAULT_MODEL, tube
     from lib.video import load_clip
 
     clip = video if isinstance(video, Clip) else load_clip(video, num_frames=num_frames, short_side=short_side)
-    return run_tubes_on_frames(clip.frames, model_name=model_name, tubes=tubes, patch=patch, encoder=encoder)
+    return run_tubes_on_frames(clip.frames, model_name=model_name, tubes=tubes, patch=patch, encoder=encoder,
+                               model_frames=_hub_model_frames(clip, model_name))
+
+
+def _hub_model_frames(clip: Clip, model_name: str) -> np.ndarray | None:
+    """TubeViT-B's frames at the ViT-B/16 checkpoint's short side (224, catalog sampling), decoded again from
+    the clip's source when the analysed copy is smaller, so the model never sees an upscaled frame; None
+    otherwise (the analysed frames are used)."""
+    from lib.models import get_spec
+    from lib.video import load_frames
+
+    if model_name != INFLATED_MODEL or not clip.source or not Path(clip.source).is_file():
+        return None
+    short_side = get_spec(HUB_VIT).sampling.short_side
+    if min(clip.frames.shape[1:3]) >= short_side:
+        return None
+    return load_frames(clip.source, clip.indices, short_side=short_side).frames
 
 
 def run_tubes_on_frames(frames: np.ndarray, *, model_name: str = DEFAULT_MODEL,
                         tubes: Sequence[TubeSpec] | None = None, patch: int = 16,
-                        encoder: EncoderSize = EncoderSize()) -> TubesResult:
-    """run_tubes on (T, H, W, 3) uint8 frames already in memory (e.g. synthetic clips in tests)."""
+                        encoder: EncoderSize = EncoderSize(), model_frames: np.ndarray | None = None) -> TubesResult:
+    """run_tubes on (T, H, W, 3) uint8 frames already in memory (e.g. synthetic clips in tests).
+    model_frames: the same T frames at a higher resolution for the model's input (TubeViT-B: short side 224)."""
     from lib.methods.tubes.model import video_input
 
     frames = np.asarray(frames)
@@ -95,13 +112,14 @@ def run_tubes_on_frames(frames: np.ndarray, *, model_name: str = DEFAULT_MODEL,
     t, h, w = model.input_shape
     crop = _centre_crop(frames.shape[1], frames.shape[2], w / h)
     with torch.no_grad():
-        out = model.forward_features(video_input(frames, model).to(next(model.parameters()).device))
+        pixels = video_input(frames if model_frames is None else model_frames, model)  # (1, 3, T, H, W)
+        out = model.forward_features(pixels.to(next(model.parameters()).device))
     picks = np.floor((np.arange(t) + 0.5) * len(frames) / t).astype(int)  # as video_input picks frames
     return TubesResult(frames=frames, layout=layout, costs=costs, encoder=encoder, position=position,
                        model_name=model_name, class_names=tuple(model.class_names),
                        probabilities=out.logits.softmax(-1)[0].cpu().numpy(), model_layout=out.layout,
                        kernels=tuple(model.kernels()), pool_weights=out.pool_weights[0].cpu().numpy(),
-                       crop=crop, model_frames=picks)
+                       crop=crop, model_frames=picks, head_trained=getattr(model, "head_trained", True))
 
 
 def count_tube_flops(result: TubesResult) -> float:
