@@ -13,6 +13,7 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 import gradio as gr  # noqa: E402
 
+from demos.common import forget_session  # noqa: E402
 from demos.video_chooser import build_chooser  # noqa: E402
 
 # (tab title, module with build_tab(video)). A tab is listed only once it really works.
@@ -44,6 +45,7 @@ def build_demo() -> gr.Blocks:
         for title, module_name in TABS:
             with gr.Tab(title):
                 importlib.import_module(module_name).build_tab(video)
+        demo.unload(forget_session)  # a closed browser tab frees its stored results at once
     return demo
 
 

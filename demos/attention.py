@@ -5,17 +5,29 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import bind, friendly_errors, video_handler
+from demos.common import (
+    AdviceView,
+    bind,
+    friendly_errors,
+    keep,
+    lost,
+    real_video_switch,
+    result_state,
+    stored,
+    video_handler,
+)
 from lib.errors import UserInputError
 from lib.methods.attention import (
     MACS_NOTE,
     MODEL_CHOICES,
     PARTS,
+    PRETRAINED_MODEL,
     STPT_MODEL,
     cost_table,
     plot_layer_stats,
     plot_timeline,
     query_views,
+    real_video_advice,
     run_attention,
     summary,
 )
@@ -106,7 +118,7 @@ def record(video, model_name, compare_value, layers_text, parts_value="both", st
     count = len(result.frames)
     middle = (count - 1) // 2
     heads = ["mean"] + [str(h) for h in range(max(layer.num_heads for layer in result.main.layers))]
-    return {view.state: result, view.text: summary(result), view.costs: cost_table(result),
+    return {view.state: keep(result, "Attention"), view.text: summary(result), view.costs: cost_table(result),
             view.timeline: plot_timeline(result), view.stats: plot_layer_stats(result),
             **_views(view, result, 0, "mean", middle, START_QUERY, START_QUERY, middle),
             view.layer: index_slider(len(result.main.layers), 0),
@@ -115,16 +127,18 @@ def record(video, model_name, compare_value, layers_text, parts_value="both", st
 
 
 @friendly_errors
-def redraw(result, layer, head, frame, y, x, shown, *, view: AttentionView) -> dict:
-    """Handler: a query control changed -> the query views from the cached result (no model runs)."""
+def redraw(handle, layer, head, frame, y, x, shown, *, view: AttentionView) -> dict:
+    """Handler: a query control changed -> the query views from the stored result (no model runs); a dropped
+    result (memory cap or TTL) -> the caption asks to run again."""
+    result = stored(handle)
     if result is None:
-        return {}
+        return gr.skip() if lost(handle) is None else {view.layer_text: lost(handle)}
     return _views(view, result, layer, head, frame, y, x, shown)
 
 
-def pick(result, evt: gr.SelectData):
+def pick(handle, evt: gr.SelectData):
     """Handler: a click on the picker frame -> the query (y, x) in display pixels."""
-    if result is None or evt is None or evt.index is None:
+    if handle is None or evt is None or evt.index is None:
         return gr.update(), gr.update()
     px, py = evt.index[0], evt.index[1]
     return int(py), int(px)
@@ -133,7 +147,7 @@ def pick(result, evt: gr.SelectData):
 
 def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
-    state = gr.State()
+    state = result_state()
     with gr.Row():
         model = gr.Dropdown(list(MODEL_CHOICES), value=STPT_MODEL, label="Model")
         compare = gr.Checkbox(value=True, label="Also run STPT's all-global twin (local vs global)")
@@ -144,6 +158,7 @@ def build_tab(video: gr.Video) -> None:
         window_start = gr.Number(value=None, minimum=0, label="Window start (s): VideoMAE / TimeSformer",
                                  info="They see one clip as trained (VideoMAE 16 frames ~2 s, TimeSformer 8 x 32 "
                                       "~7.5 s); empty = the middle of the video.")
+    real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "attention")
     run_button = gr.Button("Record attention", variant="primary")
     text = gr.Markdown(elem_id="attention-summary")
     costs = gr.Dataframe(headers=COST_HEADERS, interactive=False,
@@ -177,6 +192,7 @@ def build_tab(video: gr.Video) -> None:
                      outputs=view.record_outputs, api_name="attention")
     for control in (layer, frame, y, x, shown):  # sliders redraw on release, not on every step of a drag
         control.release(on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")
-    head.change(on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")
+    head.change(on_view, inputs=view_inputs, outputs=view.view_outputs, api_name="attention_view",
+                api_visibility="undocumented")  # clients (tests) redraw from their session's stored result
     picker.select(pick, inputs=[state], outputs=[y, x], api_visibility="private").then(
         on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")

@@ -10,9 +10,11 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import gradio as gr
 
+from demos.results import RESULTS, ResultHandle, rerun_sentence
 from lib.errors import UserInputError
 
 NO_VIDEO = "Choose an example clip above or upload a video first."
@@ -68,3 +70,84 @@ def bind(handler: Callable, view: object) -> Callable:
     bound = functools.partial(handler, view=view)
     bound.__name__, bound.__doc__ = handler.__name__, handler.__doc__  # type: ignore[attr-defined]
     return bound
+
+
+# Session results live in demos.results.RESULTS (byte cap, LRU, TTL); a tab's gr.State holds only a handle.
+def result_state() -> gr.State:
+    """A tab's per-session result slot: holds a ResultHandle; Gradio deleting the state drops the result."""
+    return gr.State(None, delete_callback=RESULTS.discard)
+
+
+def _session() -> str | None:
+    from gradio.context import LocalContext  # the request of the event being handled (None outside one)
+
+    request = LocalContext.request.get(None)
+    return getattr(request, "session_hash", None)
+
+
+def keep(result, tab: str, replaces: ResultHandle | None = None) -> ResultHandle:
+    """Store a main action's result; put the returned handle into the tab's state (`replaces`: the old one)."""
+    return RESULTS.put(result, tab=tab, session=_session(), replaces=replaces)
+
+
+def lost(handle: ResultHandle | None) -> str | None:
+    """The "run again" sentence when `handle`'s result was dropped (cap or TTL), else None."""
+    if isinstance(handle, ResultHandle) and handle not in RESULTS:
+        return rerun_sentence(handle, RESULTS.ttl_s)
+    return None
+
+
+def stored(handle: ResultHandle | None):
+    """The result behind a tab's state, or None (nothing run yet, or dropped: then the user is told, gr.Warning)."""
+    result = RESULTS.get(handle) if isinstance(handle, ResultHandle) else None
+    if result is None and isinstance(handle, ResultHandle):
+        gr.Warning(rerun_sentence(handle, RESULTS.ttl_s))
+    return result
+
+
+def forget_session(request: gr.Request) -> None:
+    """demo.unload: a closed browser tab frees its results at once (Gradio itself keeps state an hour)."""
+    RESULTS.drop_session(getattr(request, "session_hash", None))
+
+
+@dataclass(frozen=True)
+class AdviceView:
+    """A tab's real-video advice: its face's `real_video_advice(video, model)` and its pretrained model's name."""
+
+    advice: Callable
+    pretrained: str
+
+
+def show_advice(video, model_name, *, view: AdviceView):
+    """Handler: clip or model changed -> (one-line notice, switch): shown when a toy model meets a real clip."""
+    advice = view.advice(video, model_name)
+    if advice is None:
+        return gr.update(visible=False), gr.update(visible=False)
+    return gr.update(value=advice.notice, visible=True), gr.update(value=advice.button, visible=bool(advice.button))
+
+
+def advise_on_clip(video, model_name, *, view: AdviceView):
+    """Handler: a newly chosen clip -> notice, switch, model; on a Space with the Hub allowed a real clip switches."""
+    advice = view.advice(video, model_name)
+    if advice is not None and advice.switch:
+        return gr.update(visible=False), gr.update(visible=False), gr.update(value=advice.choice)
+    return (*show_advice(video, model_name, view=view), gr.update())
+
+
+def use_pretrained(*, view: AdviceView) -> str:
+    """Handler: the one-click switch -> the model dropdown set to this tab's pretrained model."""
+    return view.pretrained
+
+
+def real_video_switch(video: gr.Video, model: gr.Dropdown, view: AdviceView, prefix: str) -> None:
+    """The one-line notice and one-click switch under a tab's model menu, following the clip and the model.
+
+    Elements: `<prefix>-real-notice` (Markdown) and `<prefix>-use-pretrained` (Button), hidden until needed.
+    """
+    with gr.Row(equal_height=True):
+        notice = gr.Markdown(visible=False, elem_id=f"{prefix}-real-notice")
+        button = gr.Button(visible=False, size="sm", scale=0, elem_id=f"{prefix}-use-pretrained")
+    video.change(bind(advise_on_clip, view), inputs=[video, model], outputs=[notice, button, model],
+                 api_visibility="private")
+    model.change(bind(show_advice, view), inputs=[video, model], outputs=[notice, button], api_visibility="private")
+    button.click(bind(use_pretrained, view), inputs=None, outputs=model, api_visibility="private")

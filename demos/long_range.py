@@ -9,6 +9,7 @@ from demos.common import bind, friendly_errors, require_video
 from lib.errors import UserInputError
 from lib.methods.long_range import (
     cost_summary,
+    real_video_notice,
     render_attention_vs_kernels,
     render_cost_curves,
     render_filmstrip,
@@ -90,6 +91,12 @@ def measure(longest_value, width_value, heads_value, backward_value, budget_mb, 
     return render_cost_curves(curves), cost_summary(curves)
 
 
+def show_notice(video, source_name):
+    """Handler: clip or source changed -> the one-line notice, shown when the toy decoders would read a real clip."""
+    line = real_video_notice(video) if source_name == SOURCES[1] else None
+    return gr.update(value=line or "", visible=line is not None)
+
+
 def build_tab(video: gr.Video) -> None:
     """Components and events of the tab; `video` is the app's shared chooser (a path or None)."""
     gr.Markdown(INTRO)
@@ -98,6 +105,7 @@ def build_tab(video: gr.Video) -> None:
         seed = gr.Number(900_000, precision=0, label="Toy video seed (900000+ were never seen in training)")
         num_frames = gr.Slider(256, 8192, value=1024, step=64, label="Toy video length (frames at 25 fps)")
         budget = gr.Slider(64, 8192, value=1024, step=64, label="Memory budget for attention (MB)")
+    real_notice = gr.Markdown(visible=False, elem_id="longrange-real-notice")
     run_button = gr.Button("Read the video with both decoders", variant="primary")
     state, summary = gr.State(), gr.Markdown()
     strip = gr.Image(label="Sampled frames", format="png", interactive=False, elem_id="longrange-strip")
@@ -131,3 +139,5 @@ def build_tab(video: gr.Video) -> None:
     channels.submit(redraw_kernels, inputs=[state, query, channels], outputs=kernels_plot, api_visibility="private")
     cost_button.click(measure, inputs=[longest, width, heads, backward, budget], outputs=[cost_plot, cost_note_view],
                       api_name="longrange_costs")
+    for control in (video, source):
+        control.change(show_notice, inputs=[video, source], outputs=real_notice, api_visibility="private")

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from demos.common import bind, friendly_errors, video_handler
+from demos.common import AdviceView, bind, friendly_errors, real_video_switch, video_handler
 from lib.errors import UserInputError
 from lib.methods.mask_propagation import (
     BUNDLED_SEGMENTOR,
     FLOW_METHODS,
     PAINTED,
+    PRETRAINED_MODEL,
     SEGMENTORS,
     SWEEP_HEADERS,
     cost_figure,
@@ -22,6 +23,7 @@ from lib.methods.mask_propagation import (
     frame_caption,
     load_propagation_clip,
     merge_painting,
+    real_video_advice,
     render_frame,
     run_cost_sweep,
     run_mask_propagation,
@@ -120,6 +122,7 @@ def build_tab(video: gr.Video) -> PropagationView:
         flow = gr.Dropdown([(label, name) for name, label in FLOW_METHODS.items()], value="mpvss",
                            label="Flow method", elem_id="mp-flow")
         k = gr.Slider(1, 10, value=5, step=1, label="Key-frame interval k (1 = segment every frame)", elem_id="mp-k")
+    real_video_switch(video, segmentor, AdviceView(real_video_advice, PRETRAINED_MODEL), "mp")
     with gr.Accordion("Paint key-frame masks (for 'Masks I paint on the first frame')", open=False):
         gr.Markdown("One brush colour per region; unpainted pixels are background.")
         editor = gr.ImageEditor(label="First frame", type="numpy", height=320, elem_id="mp-editor",

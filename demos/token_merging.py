@@ -5,13 +5,15 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import bind, video_handler
+from demos.common import AdviceView, bind, real_video_switch, video_handler
 from lib.methods.token_merging import (
     DEFAULT_MODEL,
     METRICS,
+    PRETRAINED_MODEL,
     TokenMergingResult,
     budget_rows,
     encoder_choices,
+    real_video_advice,
     render_budget,
     render_groups,
     render_merge_steps,
@@ -107,6 +109,7 @@ def build_tab(video: gr.Video) -> None:
                             info="bundled toy-world ViT, or CLIP vision towers (downloaded once)")
         metric = gr.Radio(list(METRICS), value="pseudo_heads", label="similarity metric",
                           info="LongVLM: features averaged over 16 pseudo-heads; ToMe: last-layer attention keys")
+    real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "merge")
     with gr.Row():
         num_frames = gr.Slider(2, 200, value=100, step=1, label="frames sampled")
         num_segments = gr.Slider(1, 20, value=10, step=1, label="segments")

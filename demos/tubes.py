@@ -5,12 +5,14 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import bind, friendly_errors, video_handler
+from demos.common import AdviceView, bind, friendly_errors, real_video_switch, video_handler
 from lib.errors import UserInputError
 from lib.methods.tubes import (
     DEFAULT_MODEL,
     PAPER_TUBES,
+    PRETRAINED_MODEL,
     TUBE_MODELS,
+    real_video_advice,
     render_costs,
     render_kernels,
     render_position,
@@ -148,6 +150,7 @@ def build_tab(video: gr.Video) -> None:
         model = gr.Dropdown(list(TUBE_MODELS), value=DEFAULT_MODEL, label="Model")
         num_frames = gr.Slider(8, 64, value=32, step=1, label="Frames sampled from the clip")
         short_side = gr.Slider(64, 320, value=224, step=16, label="Short side of the analysed clip (px)")
+    real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "tubes")
     tubes = gr.Dataframe(value=DEFAULT_ROWS, headers=COLUMNS, datatype=["number"] * 9, column_count=(9, "fixed"),
                          label="Tubes analysed on the clip (edit a cell: token count and costs update)",
                          interactive=True, elem_id="tubes-table")

@@ -65,14 +65,16 @@ def rehearsal_env(cache_dir: str | Path, home: str | Path | None = None) -> dict
 class AppServer:
     """`python app.py` in a child process on a free port; `url` once it answers, `close()` to stop it."""
 
-    def __init__(self, cache_dir: str | Path, log_path: str | Path, *, timeout: float = 180.0):
+    def __init__(self, cache_dir: str | Path, log_path: str | Path, *, timeout: float = 180.0,
+                 extra_env: dict[str, str] | None = None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log_path = Path(log_path)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "wb")
         self.process = subprocess.Popen([sys.executable, "app.py", "--port", str(self.port)], cwd=REPO_ROOT,
-                                        env=rehearsal_env(cache_dir), stdout=self._log, stderr=subprocess.STDOUT)
+                                        env=rehearsal_env(cache_dir) | (extra_env or {}), stdout=self._log,
+                                        stderr=subprocess.STDOUT)
         self._wait(timeout)
 
     def _wait(self, timeout: float) -> None:

@@ -252,3 +252,12 @@ SPECS: tuple[ModelSpec, ...] = (
                     "(scripts/train_mpvss_flow.py).",
     ),
 )
+
+# Approximate download of each hub checkpoint's weights (MB = 10^6 bytes), shown before a one-click switch.
+# Neither /work/shared/CHECKPOINTS.md nor STACK.md lists the weight files' sizes, so these are parameter counts
+# x 4 bytes (fp32): VideoMAE-B 86.5 M, TimeSformer-B 121.6 M, ViT-B/16 86.6 M, Mask2Former Swin-T 47.4 M; CLIP is
+# the full checkpoint (text tower included: B/16 149.6 M, L/14 427.6 M) since the whole file is fetched.
+DOWNLOAD_MB: dict[str, float] = {
+    "videomae-base-k400": 346, "timesformer-base-k400": 486, "mask2former-swin-t-ade": 190,
+    "mask2former-swin-t-cityscapes": 190, "clip-vit-b16": 599, "clip-vit-l14": 1710, "vit-b16-in1k": 346,
+}

@@ -17,12 +17,14 @@ Everything returns an AttentionResult (result.py) or reads one; images are (H, W
 MODEL_CHOICES lists the models run_attention takes; STPT_MODEL / STPT_TWIN are the bundled pair.
 Toy-world data: toy_window(seed) (one held-out detection window), SEEDS (the train / held-out split);
 window_token_indices(grid, window) shows how a token grid is cut into 3-D windows.
+    real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
 """
 from __future__ import annotations
 
 from lib.hooks.flops import MACS_NOTE
 from lib.methods.attention.data import SEEDS, toy_window
 from lib.methods.attention.detection import Detection, Segment, mean_average_precision
+from lib.methods.attention.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.attention.record import PARTS
 from lib.methods.attention.render import (
     QueryViews,
@@ -59,6 +61,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "DISPLAY_SIZE", "MACS_NOTE", "MODEL_CHOICES", "PARTS", "SEEDS", "STPT_MODEL", "STPT_TWIN", "AttentionResult",
     "Detection", "QueryViews", "Segment", "attention_panels", "cost_table", "layer_label", "local_vs_global",
     "mean_average_precision",

@@ -20,9 +20,11 @@ Usage map (the Gradio tab and notebooks/long_range.ipynb import only from here):
 Where things live: task.py (run_*), result.py (result types), render.py (every figure), model.py and
 s4_layer.py / s4_kernel.py (the decoders and the S4D math), frame_encoder.py, data.py (the toy counting task),
 cost_curves.py / cost_measure.py (live cost measurement), training.py (scripts/train_long_range.py's parts).
+    real_video_notice(video, model) -> str | None   the one line on a real clip under a toy model
 """
 from lib.methods.long_range.cost_curves import CostCurves, check_attention_fits, predict_attention_bytes
 from lib.methods.long_range.data import COUNT_LABELS, NUM_FRAMES
+from lib.methods.long_range.notice import real_video_notice
 from lib.methods.long_range.render import (
     cost_summary,
     render_attention_vs_kernels,
@@ -47,6 +49,7 @@ from lib.methods.long_range.s4_kernel import (
 from lib.methods.long_range.task import MAX_TOY_FRAMES, attention_span, run_cost_curves, run_long_range
 
 __all__ = [
+    "real_video_notice",
     "COUNT_LABELS", "MAX_TOY_FRAMES", "NUM_FRAMES", "CostCurves", "DecoderRun", "LongRangeResult", "attention_span",
     "check_attention_fits", "cost_summary", "discretize_zoh", "kernel_of", "memory_length", "predict_attention_bytes",
     "render_attention_vs_kernels", "render_cost_curves", "render_filmstrip", "render_kernels", "render_prediction",

@@ -21,10 +21,12 @@ Usage map (the Gradio tab demos/mask_propagation.py and notebooks/mask_propagati
 
 Steps behind run_mask_propagation: segmentors.py (key-frame masks), propagate.py (warping, diagnostics),
 metrics.py (reference, IoUs, drift), sweep.py; models in segmentor_model.py / flow_model.py; training.py.
+    real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
 """
 from lib.methods.mask_propagation.flow import dis_flow, zero_flow
 from lib.methods.mask_propagation.metrics import warp_error
 from lib.methods.mask_propagation.motion import FLOW_METHODS
+from lib.methods.mask_propagation.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.mask_propagation.painting import editor_value, merge_painting
 from lib.methods.mask_propagation.render import (
     SWEEP_HEADERS,
@@ -54,6 +56,7 @@ from lib.methods.mask_propagation.task import (
 from lib.methods.mask_propagation.widgets import preview
 
 __all__ = [
+    "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "BUNDLED_SEGMENTOR", "FLOW_METHODS", "PAINTED", "SEGMENTORS", "SWEEP_HEADERS", "SWEEP_KS",
     "CostSweep", "MaskPropagationResult", "PropagationClip",
     "cost_figure", "dis_flow", "drift_figure", "editor_value", "export_bundle", "frame_caption",

@@ -16,8 +16,10 @@
 encoder_choices() lists the frame encoders (DEFAULT_MODEL first); METRICS the similarity metrics.
 `video` is a path (decoded here, LongVLM's bin-middle sampling by segments) or an already decoded Clip.
 A CLIP tower gets its frames decoded from the source at its processor's size and centre-cropped (224 x 224).
+    real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
 """
 from lib.methods.token_merging.encoder import run_tome_encoder
+from lib.methods.token_merging.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.token_merging.render import (
     budget_rows,
     group_picture,
@@ -34,7 +36,8 @@ from lib.methods.token_merging.result import TokenMergingResult, ToMeEncoderResu
 from lib.methods.token_merging.segments import METRICS, SegmentMerge
 from lib.methods.token_merging.task import DEFAULT_MODEL, encoder_choices, run_token_merging
 
-__all__ = ["DEFAULT_MODEL", "METRICS", "SegmentMerge", "ToMeEncoderResult", "TokenMergingResult", "budget_rows",
+__all__ = ["PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
+           "DEFAULT_MODEL", "METRICS", "SegmentMerge", "ToMeEncoderResult", "TokenMergingResult", "budget_rows",
            "encoder_choices", "group_picture", "highlight_sources", "render_budget", "render_groups",
            "render_merge_steps", "render_similarity", "render_sources", "render_timeline", "render_tome_groups",
            "run_tome_encoder", "run_token_merging"]

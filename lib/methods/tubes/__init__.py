@@ -14,6 +14,8 @@ The face of the method: the Tubes tab, its notebook and the Tubes comparison imp
     render_volume(result); render_position(result, token); render_costs(result)
     pooling_heat(layout, weights, frame)              # (H, W) pooling weight per pixel (used by the comparison)
     describe_scaled_tubes(32, 48, 48, 0.5)            # the paper's tubes scaled to another clip, as text
+    real_video_notice(video, model)                   # the one line on a real clip under a toy model
+    real_video_advice(video, model)                   # ... plus the one-click switch to PRETRAINED_MODEL
 
 Inside: geometry.py (tube layouts), position.py (sin-cos codes), kernels.py (kernel inflation, colouring),
 cost.py (token and FLOP counts), model.py / hub.py (TubeViT, TubeViT-B from a ViT-B/16), task.py (run_*),
@@ -29,6 +31,7 @@ from lib.methods.tubes.geometry import (
     scale_tubes,
     tube_layout,
 )
+from lib.methods.tubes.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.tubes.render import (
     describe_scaled_tubes,
     render_costs,
@@ -55,6 +58,7 @@ from lib.methods.tubes.task import (
 )
 
 __all__ = [
+    "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "DEFAULT_MODEL", "PAPER_INPUT", "PAPER_TUBES", "TUBE_MODELS", "EncoderSize", "TokeniserCost", "TubeLayout",
     "TubeSpec", "TubesResult", "compare_tokenisers", "count_tube_flops", "dense_tubelets", "describe_scaled_tubes",
     "load_tube_model", "pooling_heat", "render_costs", "render_kernel_animation", "render_kernel_sheet",
