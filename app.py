@@ -25,6 +25,7 @@ TABS: list[tuple[str, str]] = [
     ("Long range", "demos.long_range"),
     ("Training cost", "demos.training_cost"),
     ("Compare", "demos.compare"),
+    ("Dataset", "demos.dataset"),
 ]
 
 INTRO = """# Efficient video models, from the inside

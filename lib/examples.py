@@ -57,6 +57,11 @@ def _digest(path: Path) -> str:
     return _digest_cached(str(path), stat.st_size, stat.st_mtime_ns)
 
 
+def content_digest(path: str | Path) -> str:
+    """SHA-256 (hex) of a file's bytes, cached by (path, size, mtime): a video's identity by content."""
+    return _digest(Path(path))
+
+
 def identify_example(video: str | Path) -> Example | None:
     """The bundled example whose file has exactly these bytes (SHA-256), else None.
 
