@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import bind, friendly_errors, video_handler
+from demos.common import bind, friendly_errors, keep, result_state, stored, video_handler
 from lib.methods.compare import (
     COMPARISONS,
     Setting,
@@ -72,7 +72,7 @@ def compare(path, key, variant_a, number_a, variant_b, number_b, progress=gr.Pro
     start = result.num_frames // 2
     image_a, image_b, caption = render_compare(result, start)
     exported = write_numbers_json(result, tempfile.mkdtemp(prefix="compare-"))
-    return {view.state: result, view.text: summary(result),
+    return {view.state: keep(result, "Compare"), view.text: summary(result),
             view.image_a: gr.Image(value=image_a, label=f"A: {result.a.label}"),
             view.image_b: gr.Image(value=image_b, label=f"B: {result.b.label}"),
             view.frame: gr.Slider(minimum=0, maximum=result.num_frames - 1, value=start, step=1, interactive=True),
@@ -80,8 +80,9 @@ def compare(path, key, variant_a, number_a, variant_b, number_b, progress=gr.Pro
 
 
 @friendly_errors
-def show_frame(result, t):
+def show_frame(handle, t):
     """Handler: shared frame slider -> both views from the stored result (no model runs)."""
+    result = stored(handle)
     if result is None:
         return gr.update(), gr.update(), gr.update()
     t = min(max(int(t), 0), result.num_frames - 1)
@@ -90,7 +91,7 @@ def show_frame(result, t):
 
 def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
-    state = gr.State(None)
+    state = result_state()
     spec = COMPARISONS[DEFAULT]
     kind = gr.Dropdown([(s.title, s.key) for s in COMPARISONS.values()], value=DEFAULT, label="Comparison",
                        elem_id="compare-kind")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import bind, friendly_errors, require_video
+from demos.common import bind, friendly_errors, keep, require_video, result_state, stored
 from lib.errors import UserInputError
 from lib.methods.long_range import (
     cost_summary,
@@ -67,7 +67,8 @@ def read_video(video, source_name, seed_value, frames_value, budget_mb, progress
                             budget_mb=float(budget_mb), progress=lambda f, m: progress(f, desc=m))
     last = int(result.frame_indices[-2])
     middle = int(result.frame_indices[len(result.frame_indices) // 2])
-    return {view.state: result, view.summary: result.summary(), view.strip: render_filmstrip(result),
+    return {view.state: keep(result, "Long range"), view.summary: result.summary(),
+            view.strip: render_filmstrip(result),
             view.prediction: render_prediction(result),
             view.kernels: render_attention_vs_kernels(result, query_frame=middle),
             view.receptive: render_receptive_fields(result), view.stages: render_stages(result),
@@ -75,8 +76,9 @@ def read_video(video, source_name, seed_value, frames_value, budget_mb, progress
 
 
 @friendly_errors
-def redraw_kernels(result, query_frame, channel_text):
+def redraw_kernels(handle, query_frame, channel_text):
     """Handler: query frame or channel list -> the kernels-vs-attention figure from the cached result."""
+    result = stored(handle)
     if result is None:
         return gr.update()
     return render_attention_vs_kernels(result, channels=_parse_channels(channel_text), query_frame=int(query_frame))
@@ -107,7 +109,7 @@ def build_tab(video: gr.Video) -> None:
         budget = gr.Slider(64, 8192, value=1024, step=64, label="Memory budget for attention (MB)")
     real_notice = gr.Markdown(visible=False, elem_id="longrange-real-notice")
     run_button = gr.Button("Read the video with both decoders", variant="primary")
-    state, summary = gr.State(), gr.Markdown()
+    state, summary = result_state(), gr.Markdown()
     strip = gr.Image(label="Sampled frames", format="png", interactive=False, elem_id="longrange-strip")
     prediction_plot = gr.Plot(label="Prediction and where it came from")
     with gr.Row():

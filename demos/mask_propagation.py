@@ -7,7 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from demos.common import AdviceView, bind, friendly_errors, real_video_switch, video_handler
+from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
 from lib.errors import UserInputError
 from lib.methods.mask_propagation import (
     BUNDLED_SEGMENTOR,
@@ -85,20 +85,23 @@ def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress(), *, 
     video_path = write_overlay_video(result, Path(tempfile.mkdtemp(prefix="mask-prop-")) / "overlay.mp4")
     start = min(result.k, len(result.frames)) - 1  # the last warped frame before the next key: most drift
     slider = gr.Slider(minimum=0, maximum=len(result.frames) - 1, value=start, step=1, interactive=True)
-    return {view.overlay_video: str(video_path), view.metrics: result.metrics(), view.state: result, view.frame: slider,
+    return {view.overlay_video: str(video_path), view.metrics: result.metrics(),
+            view.state: keep(result, "Mask propagation"), view.frame: slider,
             **_frame_views(view, result, start), view.drift: drift_figure(result)}
 
 
-def show_frame(result, t, *, view: PropagationView) -> dict:
+def show_frame(handle, t, *, view: PropagationView) -> dict:
     """Handler: frame slider -> images from the cached result (no model runs)."""
+    result = stored(handle)
     if result is None:
         return {view.strip: None, view.flows: None, view.caption: ""}
     return _frame_views(view, result, int(min(max(int(t), 0), len(result.frames) - 1)))
 
 
 @friendly_errors
-def sweep(result, progress=gr.Progress(), *, view: PropagationView) -> dict:
+def sweep(handle, progress=gr.Progress(), *, view: PropagationView) -> dict:
     """Handler: every flow method at k = 1, 2, 3, 5, 8, 10 on the propagated clip -> figure and table."""
+    result = stored(handle)
     if result is None:
         raise UserInputError("Propagate first: the sweep reuses that clip's segmentations.")
     points = run_cost_sweep(result, progress=lambda f, m: progress(f, desc=m))
@@ -106,8 +109,9 @@ def sweep(result, progress=gr.Progress(), *, view: PropagationView) -> dict:
 
 
 @friendly_errors
-def export(result):
+def export(handle):
     """Handler: masks, overlay video and metrics of the cached result -> one .zip to download."""
+    result = stored(handle)
     if result is None:
         raise UserInputError("Propagate first, then export.")
     return str(export_bundle(result, tempfile.mkdtemp(prefix="mask-prop-export-")))
@@ -115,7 +119,7 @@ def export(result):
 
 def build_tab(video: gr.Video) -> PropagationView:
     gr.Markdown(ABOUT)
-    state = gr.State(None)
+    state = result_state()
     with gr.Row():
         segmentor = gr.Dropdown([(label, name) for name, label in SEGMENTORS.items()], value=BUNDLED_SEGMENTOR,
                                 label="Key-frame segmentor", elem_id="mp-segmentor")

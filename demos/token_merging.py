@@ -5,12 +5,11 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import AdviceView, bind, real_video_switch, video_handler
+from demos.common import AdviceView, bind, keep, real_video_switch, result_state, stored, video_handler
 from lib.methods.token_merging import (
     DEFAULT_MODEL,
     METRICS,
     PRETRAINED_MODEL,
-    TokenMergingResult,
     budget_rows,
     encoder_choices,
     real_video_advice,
@@ -66,7 +65,7 @@ def merge(video: str, model: str, num_frames: float, num_segments: float, tokens
                                num_global=int(num_global), metric=metric,
                                progress=lambda fraction, message: progress(fraction, desc=message))
     last_step = len(result.segments[0].counts) - 1
-    return {view.state: result, view.summary: result.summary(),
+    return {view.state: keep(result, "Token merging"), view.summary: result.summary(),
             view.timeline: render_timeline(result, 0, 0), view.sources: render_sources(result, 0, 0),
             view.groups: render_groups(result, 0, last_step),
             view.steps_chart: render_merge_steps(result, 0, last_step),
@@ -77,16 +76,18 @@ def merge(video: str, model: str, num_frames: float, num_segments: float, tokens
             view.step: gr.update(maximum=last_step, value=last_step)}
 
 
-def pick_token(result: TokenMergingResult | None, segment: float, token: float, *, view: MergeView) -> dict:
+def pick_token(handle, segment: float, token: float, *, view: MergeView) -> dict:
     """Segment/token pickers -> timeline with the token outlined and its source patches (from the cache)."""
+    result = stored(handle)
     if result is None:
         return {view.timeline: gr.update(), view.sources: gr.update()}
     return {view.timeline: render_timeline(result, int(segment) - 1, int(token)),
             view.sources: render_sources(result, int(segment) - 1, int(token))}
 
 
-def pick_step(result: TokenMergingResult | None, segment: float, step: float, *, view: MergeView) -> dict:
+def pick_step(handle, segment: float, step: float, *, view: MergeView) -> dict:
     """Segment/step pickers -> group picture and the tokens-per-step chart (from the cache)."""
+    result = stored(handle)
     if result is None:
         return {view.groups: gr.update(), view.steps_chart: gr.update()}
     return {view.groups: render_groups(result, int(segment) - 1, int(step)),
@@ -116,7 +117,7 @@ def build_tab(video: gr.Video) -> None:
         tokens = gr.Slider(1, 200, value=30, step=1, label="tokens per segment")
         num_global = gr.Slider(0, 10, value=5, step=1, label="global tokens")
     run = gr.Button("Merge tokens", variant="primary")
-    state = gr.State()
+    state = result_state()
     summary = gr.Markdown()
     timeline = gr.Plot(label="merged-token timeline", elem_id="merge-timeline")
     with gr.Row():

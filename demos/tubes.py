@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import AdviceView, bind, friendly_errors, real_video_switch, video_handler
+from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
 from lib.errors import UserInputError
 from lib.methods.tubes import (
     DEFAULT_MODEL,
@@ -104,7 +104,7 @@ def run(path, model_name, frames_value, short_value, rows, progress=gr.Progress(
                        short_side=int(short_value))
     result = update_tubes(result, parse_tube_rows(rows))
     label, overlay, weights_fig = render_prediction(result)
-    return {view.state: result, view.summary: render_summary(result), view.top: label,
+    return {view.state: keep(result, "Tubes"), view.summary: render_summary(result), view.top: label,
             view.tube_weights: weights_fig, view.pooling: overlay, view.kernels: render_kernels(result),
             view.kernel_gif: write_kernel_gif(result, channels=8, order="norm"),
             **_geometry_outputs(view, result, 0, 0),
@@ -113,19 +113,21 @@ def run(path, model_name, frames_value, short_value, rows, progress=gr.Progress(
 
 
 @friendly_errors
-def edit_tubes(result, rows, frame_value, token_value, *, view: TubesView):
+def edit_tubes(handle, rows, frame_value, token_value, *, view: TubesView):
     """Handler: an edited tube table -> geometry, costs and summary of the new tubes (no model run)."""
+    result = stored(handle)
     if result is None:  # nothing run yet: leave every output as it is
         return gr.skip()
     result = update_tubes(result, parse_tube_rows(rows))
-    return {view.state: result, view.summary: render_summary(result),
+    return {view.state: keep(result, "Tubes", replaces=handle), view.summary: render_summary(result),
             **_geometry_outputs(view, result, frame_value, token_value),
             view.token: gr.update(maximum=result.layout.num_tokens - 1)}
 
 
 @friendly_errors
-def redraw_sampling(result, frame_value, token_value):
+def redraw_sampling(handle, frame_value, token_value):
     """Handler: frame / token sliders -> (sampling panels, position-code similarity) from the cached result."""
+    result = stored(handle)
     if result is None:
         return gr.update(), gr.update()
     token_value = min(int(token_value), result.layout.num_tokens - 1)
@@ -134,8 +136,9 @@ def redraw_sampling(result, frame_value, token_value):
 
 
 @friendly_errors
-def redraw_kernels(result, order_value, channel_count):
+def redraw_kernels(handle, order_value, channel_count):
     """Handler: kernel order / channel count -> (kernel gallery, kernel GIF) from the cached result."""
+    result = stored(handle)
     if result is None:
         return gr.update(), gr.update()
     return (render_kernels(result, channels=int(channel_count), order=order_value),
@@ -145,7 +148,7 @@ def redraw_kernels(result, order_value, channel_count):
 def build_tab(video: gr.Video) -> None:
     """The Tubes tab's components and wiring; `video` is the shared clip chooser."""
     gr.Markdown(INTRO)
-    state = gr.State()
+    state = result_state()
     with gr.Row():
         model = gr.Dropdown(list(TUBE_MODELS), value=DEFAULT_MODEL, label="Model")
         num_frames = gr.Slider(8, 64, value=32, step=1, label="Frames sampled from the clip")

@@ -78,5 +78,7 @@ def test_the_tab_decodes_a_clip_once_for_the_editor_and_the_run(monkeypatch):
     task._decoded.cache_clear()
     assert len(calls) == 1
     assert out[view.metrics]["reference"] == "ground truth"
-    assert out[view.state].frames[0].shape == editor["background"].shape
+    from demos.common import stored
+
+    assert stored(out[view.state]).frames[0].shape == editor["background"].shape
     assert set(out) == set(view.propagate_outputs)
