@@ -7,7 +7,8 @@
     toy_notice("TubeViT-tiny", "its predicted motion")  # the one line a tab shows under a toy model on real video
     advise(video, model_name, bundled={...}, choice=..., choice_label=..., untrue=...)  # -> Advice or None
 
-Each method's face turns these into its own `real_video_notice(video, model_name)` (lib/methods/<tab>/notice.py).
+ToyModelCaveat(bundled=..., untrue=..., choice=...) holds one tab's words: its .advice / .notice are the faces'
+`real_video_advice` / `real_video_notice` (lib/methods/<tab>/notice.py).
 Nothing here touches the network: "cached" reads the local Hugging Face cache only.
 """
 from __future__ import annotations
@@ -131,3 +132,28 @@ def advise(video: str | Path | None, model_name: str | None, *, bundled: dict[st
         return Advice(notice=notice)
     return Advice(notice=notice, choice=choice, button=f"Use {choice_label} ({alt.size_note()})",
                   switch=prefers_pretrained())
+
+
+@dataclass(frozen=True)
+class ToyModelCaveat:
+    """One tab's words about its toy models on a real clip, and the pretrained model it offers (see `advise`).
+
+    Each method's notice.py defines one and exposes `real_video_advice = CAVEAT.advice` and
+    `real_video_notice = CAVEAT.notice`.
+    """
+
+    bundled: dict[str, str]
+    untrue: str
+    holds: str = HOLDS
+    choice: str | None = None
+    choice_label: str = ""
+
+    def advice(self, video: str | Path | None, model_name: str | None) -> Advice | None:
+        """The one-line notice and the switch for a real clip under one of `bundled`, else None."""
+        return advise(video, model_name, bundled=self.bundled, untrue=self.untrue, holds=self.holds,
+                      choice=self.choice, choice_label=self.choice_label)
+
+    def notice(self, video: str | Path | None, model_name: str | None) -> str | None:
+        """Only the one line of `advice`, or None."""
+        advice = self.advice(video, model_name)
+        return advice.notice if advice else None
