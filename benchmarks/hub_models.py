@@ -6,10 +6,10 @@ its own child process: it imports the app, serves it, loads the model (`load s`)
 main action once through gradio_client (`call s`, what a visitor waits for after the model is loaded)
 and reports its peak RSS (VmHWM of /proc/self/status: app + model + result). Clips: a photograph under
 camera motion, 10 s at 640x360 and 5 s at 1280x720 (benchmarks/clips.py). Settings: the tab's defaults
-(Attention: all layers and the STPT twin; Token merging: 100 frames; Mask propagation: mpvss, k = 5;
-Tubes: 32 frames, 224 px). Also prints this machine's dense fp32 matmul peak (GFLOP/s at --threads), the
-physical limit later work compares its achieved GFLOP/s with, and the load average, since a busy machine
-slows everything. The last line is one JSON object.
+(Attention: all layers and the STPT twin; Token merging: the frames the tab picks per encoder, default_frames;
+Mask propagation: mpvss, k = 5; Tubes: 32 frames, 224 px). Also prints this machine's dense fp32 matmul peak
+(GFLOP/s at --threads), the physical limit later work compares its achieved GFLOP/s with, and the load average,
+since a busy machine slows everything. The last line is one JSON object.
 
     python benchmarks/hub_models.py [--quick] [--threads 2] [--cache DIR] [--only clip-vit-b16,...]
 

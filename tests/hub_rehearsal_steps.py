@@ -123,7 +123,9 @@ def action_args(action: HubAction, video, *, quick: bool) -> tuple:
     if action.api_name == "/attention":
         return (video, action.model, False, "0, 1") if quick else (video, action.model, True, "")
     if action.api_name == "/merge":
-        frames, segments = (8, 2) if quick else (100, 10)
+        from lib.methods.token_merging import default_frames  # the frames the tab picks for this encoder
+
+        frames, segments = (8, 2) if quick else (default_frames(action.model), 10)
         return (video, action.model, frames, segments, 30, 5, "pseudo_heads")
     if action.api_name == "/propagate":
         return (video, action.model, "mpvss", 5)

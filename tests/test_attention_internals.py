@@ -159,3 +159,19 @@ def test_map_is_one_for_perfect_predictions_and_drops_with_errors():
                            [(0, Segment(10, 50, 0))], 0.5)
     assert ap == pytest.approx(0.5)
     assert np.isnan(average_precision([], [], 0.5))
+
+
+def test_global_stats_vectorised_equal_per_head_sums():
+    """layer_stats runs all heads of a global layer at once in torch: the same numbers as the numpy sums per head."""
+    grid = TokenGrid(2, 3, 4, tubelet=(2, 16, 16), num_prefix=1)
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(3, grid.num_tokens, grid.num_tokens)) * 3
+    maps = (np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)).astype(np.float16)
+    maps[1, :, 5] = 0  # zeros must contribute nothing to the entropy
+    stats = layer_stats(LayerAttention("l", "global", grid, maps))
+    for head in range(3):
+        dense = maps[head].astype(np.float32)
+        spatial, temporal = mean_distances(dense, grid)
+        assert stats.spatial[head] == pytest.approx(spatial, rel=1e-5)
+        assert stats.temporal[head] == pytest.approx(temporal, rel=1e-5)
+        assert stats.entropy[head] == pytest.approx(mean_entropy(dense), rel=1e-5)

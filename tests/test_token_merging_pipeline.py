@@ -12,6 +12,7 @@ from lib.methods.token_merging.features import encode_frames
 from lib.methods.token_merging.model import FrameViT
 from lib.methods.token_merging.task import run_token_merging
 from lib.models import get_spec, load_from, save_bundled
+from lib.models.precision import PRECISION_ENV
 from lib.video import Clip, write_mp4
 
 
@@ -57,8 +58,10 @@ def test_frame_features_are_penultimate_patches(tiny_vit):
 
 
 @pytest.mark.slow
-def test_clip_hub_path_with_tiny_random_tower(tmp_path):
+def test_clip_hub_path_with_tiny_random_tower(tmp_path, monkeypatch):
     from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
+
+    monkeypatch.setenv(PRECISION_ENV, "float32")  # compared with a float32 forward to 1e-5 (bf16: test_precision.py)
 
     config = CLIPVisionConfig(hidden_size=32, intermediate_size=37, num_hidden_layers=3, num_attention_heads=4,
                               image_size=32, patch_size=8, projection_dim=16)

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lib.examples import identify_example
-from lib.models.catalog import DOWNLOAD_MB
 from lib.models.hub import cached_file, hub_offline
 from lib.models.registry import get_spec
 from lib.models.spec import ModelSpec
@@ -69,7 +68,7 @@ def pretrained_alternative(bundled_name: str) -> Alternative | None:
     if hub is None:
         return None
     spec = get_spec(hub)
-    return Alternative(spec=spec, download_mb=DOWNLOAD_MB.get(spec.name), cached=is_cached(spec))
+    return Alternative(spec=spec, download_mb=spec.download_mb, cached=is_cached(spec))
 
 
 def is_toy_clip(video: str | Path | None) -> bool:

@@ -39,6 +39,11 @@ VIT_224 = ClipSampling(
            "(hf:google/vit-base-patch16-224 preprocessor_config.json, refs/pr/21); TubeViT-B built from it takes "
            "32 frames decoded at short side 224 and centre-cropped to 224 (lib.methods.tubes)")
 
+# download_mb of the hub checkpoints: neither /work/shared/CHECKPOINTS.md nor STACK.md lists the weight files'
+# sizes, so these are parameter counts x 4 bytes (fp32): VideoMAE-B 86.5 M, TimeSformer-B 121.6 M, ViT-B/16 86.6 M,
+# Mask2Former Swin-T 47.4 M; CLIP is the full checkpoint (text tower included: B/16 149.6 M, L/14 427.6 M) since the
+# whole file is fetched. gflops_per_input: counted with FlopCounterMode at the sampling's input size (VideoMAE
+# 16 x 224^2, TimeSformer 8 x 224^2, CLIP/ViT 224^2, Mask2Former 384^2); tests/test_model_costs.py recounts them.
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="videomae-base-k400",
@@ -52,6 +57,8 @@ SPECS: tuple[ModelSpec, ...] = (
         description="VideoMAE ViT-B/16, tubelets 2x16x16, fine-tuned on Kinetics-400 (Tong et al. 2022).",
         needs_attention=True,
         sampling=VIDEOMAE_K400,
+        download_mb=346,
+        gflops_per_input=360.69,
     ),
     ModelSpec(
         name="timesformer-base-k400",
@@ -65,6 +72,8 @@ SPECS: tuple[ModelSpec, ...] = (
         description="TimeSformer-B, divided space-time attention, Kinetics-400 (Bertasius et al. 2021).",
         needs_attention=True,
         sampling=TIMESFORMER_K400,
+        download_mb=486,
+        gflops_per_input=391.66,
     ),
     ModelSpec(
         name="mask2former-swin-t-ade",
@@ -77,6 +86,8 @@ SPECS: tuple[ModelSpec, ...] = (
         image_size=384,
         description="Mask2Former with a Swin-T backbone, ADE20K semantic segmentation (150 classes).",
         sampling=MASK2FORMER_384,
+        download_mb=190,
+        gflops_per_input=78.21,
     ),
     ModelSpec(
         name="mask2former-swin-t-cityscapes",
@@ -89,6 +100,8 @@ SPECS: tuple[ModelSpec, ...] = (
         image_size=384,
         description="Mask2Former with a Swin-T backbone, Cityscapes semantic segmentation (19 classes).",
         sampling=MASK2FORMER_384,
+        download_mb=190,
+        gflops_per_input=78.15,
     ),
     ModelSpec(
         name="frame-vit-toy",
@@ -111,8 +124,10 @@ SPECS: tuple[ModelSpec, ...] = (
         num_frames=None,
         image_size=224,
         description="CLIP ViT-B/16 image tower: one embedding (and 196 patch tokens) per frame.",
-        needs_attention=True,
+        needs_attention=False,  # read for tokens, keys and kernels, never for maps: fused attention
         sampling=CLIP_224,
+        download_mb=599,
+        gflops_per_input=35.13,
     ),
     ModelSpec(
         name="clip-vit-l14",
@@ -124,8 +139,10 @@ SPECS: tuple[ModelSpec, ...] = (
         num_frames=None,
         image_size=224,
         description="CLIP ViT-L/14 image tower (the LLaVA / Video-ChatGPT frame encoder).",
-        needs_attention=True,
+        needs_attention=False,  # read for tokens, keys and kernels, never for maps: fused attention
         sampling=CLIP_224,
+        download_mb=1710,
+        gflops_per_input=162.03,
     ),
     ModelSpec(
         name="vit-b16-in1k",
@@ -137,8 +154,10 @@ SPECS: tuple[ModelSpec, ...] = (
         num_frames=None,
         image_size=224,
         description="ViT-B/16 on ImageNet-1k: 2-D patch kernels to inflate into 3-D tubes (TubeViT).",
-        needs_attention=True,
+        needs_attention=False,  # read for tokens, keys and kernels, never for maps: fused attention
         sampling=VIT_224,
+        download_mb=346,
+        gflops_per_input=35.13,
     ),
     ModelSpec(
         name="stpt-tiny-toy",
@@ -252,12 +271,3 @@ SPECS: tuple[ModelSpec, ...] = (
                     "(scripts/train_mpvss_flow.py).",
     ),
 )
-
-# Approximate download of each hub checkpoint's weights (MB = 10^6 bytes), shown before a one-click switch.
-# Neither /work/shared/CHECKPOINTS.md nor STACK.md lists the weight files' sizes, so these are parameter counts
-# x 4 bytes (fp32): VideoMAE-B 86.5 M, TimeSformer-B 121.6 M, ViT-B/16 86.6 M, Mask2Former Swin-T 47.4 M; CLIP is
-# the full checkpoint (text tower included: B/16 149.6 M, L/14 427.6 M) since the whole file is fetched.
-DOWNLOAD_MB: dict[str, float] = {
-    "videomae-base-k400": 346, "timesformer-base-k400": 486, "mask2former-swin-t-ade": 190,
-    "mask2former-swin-t-cityscapes": 190, "clip-vit-b16": 599, "clip-vit-l14": 1710, "vit-b16-in1k": 346,
-}

@@ -61,6 +61,11 @@ class ModelSpec:
     needs_attention: load with eager attention so attention maps can be recorded.
     sampling:    for pretrained checkpoints, the temporal and spatial sampling they were trained with
                  (None: the bundled toy models, which take what their tab gives them).
+    download_mb: hub checkpoints: approximate size of the weights a first use downloads (MB = 10^6 bytes).
+    gflops_per_input: hub checkpoints: forward GFLOPs of one input as `sampling` shapes it (a clip for video
+                 models, a frame for image models; torch.utils.flop_counter, a multiply-add = 2 FLOPs), counted
+                 on the architecture of assets/hub_configs (tests/test_model_costs.py recounts them). What time
+                 estimates before a run start from (lib.models.speed).
     """
 
     name: str
@@ -74,6 +79,8 @@ class ModelSpec:
     description: str
     needs_attention: bool = False
     sampling: ClipSampling | None = None
+    download_mb: float | None = None
+    gflops_per_input: float | None = None
 
     def __post_init__(self) -> None:
         if self.source not in ("bundled", "hub"):

@@ -21,6 +21,7 @@ from lib.hooks import TokenGrid, count_flops, find_attention_modules, record_att
 from lib.methods.attention.maps import LayerAttention
 from lib.methods.attention.rollout import attention_rollout
 from lib.methods.attention.stats import LayerStats, layer_stats
+from lib.models.precision import inference_precision, model_device
 
 MAX_RECORD_BYTES = 1_500_000_000  # attention maps kept per view (fp16); VideoMAE-B, 16 frames, all layers: 0.7 GB
 PARTS = ("both", "time", "space")  # which maps of a divided space-time block to record
@@ -38,6 +39,8 @@ class ModelView:
     gflops:       forward GFLOPs of one clip (FlopCounterMode: a multiply-add counts 2; gmacs = gflops / 2).
     record_bytes: bytes of the recorded maps (fp16).
     logits:       model output kept for predictions (classification: (classes,); STPT: None).
+    precision:    what the forward computed in: "float32" (the bundled STPT) or what lib.models.precision chose for
+                  a pretrained model ("bfloat16" on CPUs that compute it natively).
     """
 
     model_name: str
@@ -50,6 +53,7 @@ class ModelView:
     record_bytes: int
     logits: np.ndarray | None = None
     blocks: tuple[int, ...] = ()
+    precision: str = "float32"
 
     @property
     def gmacs(self) -> float:
@@ -166,10 +170,17 @@ def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor,
     chosen, block_of = choose_modules(model, family, layers, parts)
     _check_budget(estimate_record_bytes(model, family, num_frames, size, chosen), max_record_bytes, len(chosen))
     outputs = []
+    used = []
 
     def forward() -> None:
-        with torch.no_grad():
-            outputs.append(model(pixel_values) if family == "stpt" else model(pixel_values=pixel_values))
+        if family == "stpt":  # the bundled model: float32, as trained and as the regression test records it
+            with torch.no_grad():
+                outputs.append(model(pixel_values))
+            used.append("float32")
+            return
+        with inference_precision(model_device(model)) as precision:
+            outputs.append(model(pixel_values=pixel_values))
+        used.append(precision.name)
 
     with record_attention(model, layers=chosen, dtype=torch.float16) as rec:
         flops = count_flops(forward)  # one pass: counted and recorded together
@@ -182,4 +193,4 @@ def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor,
         stats=tuple(layer_stats(layer) for layer in layer_list),
         rollout=attention_rollout(layer_list) if rollout else None, gflops=flops.gflops,
         record_bytes=sum(layer.nbytes for layer in layer_list), logits=logits,
-        blocks=tuple(block_of[i] for i, _ in ordered))
+        blocks=tuple(block_of[i] for i, _ in ordered), precision=used[0])

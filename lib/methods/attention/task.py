@@ -9,6 +9,7 @@ window, for the model and (compare=True) for its all-global twin, on the same fr
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -25,8 +26,10 @@ from lib.methods.attention.detection import Detection, Segment, nms_1d
 from lib.methods.attention.record import MAX_RECORD_BYTES, record_view
 from lib.methods.attention.result import AttentionResult
 from lib.models import load_model, spec_preprocess_config, video_to_tensor
+from lib.models.precision import Precision
 from lib.models.preprocess import preprocess_frames
 from lib.models.registry import get_spec
+from lib.models.speed import estimate_seconds, record_speed
 from lib.toyworld import ACTION_NAMES, LONG_VIDEO_ACTIONS, load_example_ground_truth
 from lib.video import Clip, load_clip, probe_video
 
@@ -127,12 +130,24 @@ def run_hub(frames: np.ndarray, source_frames: np.ndarray, fps: float, model: to
     else:
         pixels = video_to_tensor(frames, size=preprocess.size, mean=preprocess.mean, std=preprocess.std,
                                  crop=preprocess.crop)[None]
+    started = time.perf_counter()
     view = record_view(model, family, pixels, name=name, layers=layers, parts=parts,
                        max_record_bytes=max_record_bytes)
+    if name in MODEL_CHOICES and get_spec(name).gflops_per_input is not None:  # later estimates use this run's rate
+        record_speed(name, inputs=1, seconds=time.perf_counter() - started)
     id2label = getattr(model.config, "id2label", {}) or {}
     labels = tuple(str(id2label.get(i, f"class {i}")) for i in range(len(view.logits)))
     return AttentionResult(frames=square_frames(frames, DISPLAY_SIZE), input_size=int(pixels.shape[-1]),
-                           source_frames=np.asarray(source_frames, np.int64), fps=fps, main=view, labels=labels)
+                           source_frames=np.asarray(source_frames, np.int64), fps=fps, main=view, labels=labels,
+                           notes=(Precision(view.precision).note,))
+
+
+def time_estimate(model: str) -> str:
+    """One line saying how long a pretrained model's run takes here, before it runs ("" for the bundled STPT)."""
+    if model not in MODEL_CHOICES or get_spec(model).gflops_per_input is None:
+        return ""
+    spec = get_spec(model)
+    return estimate_seconds(model, 1).sentence(f"one {spec.sampling.num_frames}-frame clip")
 
 
 def _decode_stpt(video: str | Path | Clip) -> Clip:

@@ -6,7 +6,9 @@ gets the masks of each key frame, and what one segmentation costs.
 """
 from __future__ import annotations
 
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -17,11 +19,17 @@ import torch.nn.functional as F
 from lib.errors import UserInputError
 from lib.hooks.flops import count_flops
 from lib.methods.mask_propagation.warp import resize_labels
+from lib.models.precision import inference_precision, model_device
 from lib.models.preprocess import PreprocessConfig, normalise_frames, resize_frames
 
 IMAGENET_MEAN = torch.tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1)
 IMAGENET_STD = torch.tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1)
 PAINTED_LOGIT = 8.0  # a painted (hard) mask as logits: sigmoid(8) = 0.9997
+REFERENCE_BATCH = 4  # frames per forward when segmenting the frames only the per-frame reference needs
+
+# FLOPs per (model, input size), counted once per process: a segmentor is built per run, and counting is a forward
+_FLOPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FLOPS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -72,7 +80,6 @@ class KeyFrameSegmentor:
             raise ValueError(f"kind must be 'bundled' or 'mask2former', got {kind!r}")
         self.model, self.kind, self.class_names = model.eval().requires_grad_(False), kind, tuple(class_names)
         self.preprocess = preprocess if kind == "mask2former" else None
-        self._flops: dict[tuple[int, int], int] = {}
 
     def input_size(self, height: int, width: int) -> tuple[int, int]:
         """(height, width) the model receives for height x width frames."""
@@ -89,8 +96,10 @@ class KeyFrameSegmentor:
         if self.kind == "bundled":
             out = self.model(x)
             return out.class_logits, out.mask_logits, out.queries
-        out = self.model(pixel_values=x)
-        return out.class_queries_logits, out.masks_queries_logits, out.transformer_decoder_last_hidden_state
+        with inference_precision(model_device(self.model)):  # bfloat16 where the CPU computes it natively
+            out = self.model(pixel_values=x)
+        return (out.class_queries_logits.float(), out.masks_queries_logits.float(),
+                out.transformer_decoder_last_hidden_state.float())
 
     @torch.no_grad()
     def segment(self, frames: np.ndarray, batch: int = 8) -> list[Segmentation]:
@@ -106,11 +115,13 @@ class KeyFrameSegmentor:
         """FLOPs of segmenting one height x width frame (torch.utils.flop_counter), at the size the model
         actually receives (input_size)."""
         size = self.input_size(height, width)
-        if size not in self._flops:
-            x = torch.zeros(1, 3, *size)
-            with torch.no_grad():
-                self._flops[size] = count_flops(lambda: self._forward(x)).total
-        return self._flops[size]
+        with _FLOPS_LOCK:
+            known = _FLOPS.setdefault(self.model, {})
+            if size not in known:
+                x = torch.zeros(1, 3, *size)
+                with torch.no_grad():
+                    known[size] = count_flops(lambda: self._forward(x)).total
+            return known[size]
 
 
 def hub_class_names(model: torch.nn.Module) -> tuple[str, ...]:
@@ -181,13 +192,18 @@ def segment_every_frame(segmentor: KeyFrameSegmentor, frames: np.ndarray,
     model_frames: the same T frames at the segmentor's own resolution (decoded from the source), used in
     place of `frames` when given; the FLOPs are those of the size the model receives.
     Propagation reads only the key frames'; the others are the per-frame baseline it is compared with.
+    The latency of one segmentation is timed on single frames (the first two, the faster counts: the very first
+    forward also sets up kernels); the rest are segmented REFERENCE_BATCH at a time, which is faster per frame.
     """
     source = frames if model_frames is None else model_frames
     if len(source) != len(frames):
         raise ValueError(f"model_frames has {len(source)} frames, the clip {len(frames)}")
-    start = time.perf_counter()
-    segmentations = tuple(segmentor.segment(source, batch=1))
-    seconds = (time.perf_counter() - start) / len(frames)
+    timed, seconds = [], float("inf")
+    for i in range(min(2, len(source))):
+        start = time.perf_counter()
+        timed += segmentor.segment(source[i:i + 1], batch=1)
+        seconds = min(seconds, time.perf_counter() - start)
+    segmentations = tuple(timed) + tuple(segmentor.segment(source[len(timed):], batch=REFERENCE_BATCH))
     flops = segmentor.flops(*source.shape[1:3])
     return KeyFrames(segmentations.__getitem__, False, flops, seconds, segmentor.class_names, segmentations)
 

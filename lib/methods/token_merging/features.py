@@ -8,11 +8,13 @@ last block sees it).
 """
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
+from lib.models.precision import inference_precision
 from lib.models.preprocess import (
     BICUBIC,
     CLIP_MEAN,
@@ -97,11 +99,15 @@ def encode_frames(model, frames: np.ndarray, *, batch: int = 16,
     extract = _frame_vit_features if is_frame_vit(model) else _clip_features
     device = next(model.parameters()).device
     parts: list[tuple[torch.Tensor, ...]] = []
-    for start in range(0, len(frames), batch):
-        chunk = frames[start:start + batch]
-        pixels = (video_to_tensor(chunk, size=side, mean=mean, std=std, crop=False) if preprocess is None
-                  else preprocess_frames(chunk, preprocess))
-        parts.append(tuple(t.float().cpu() for t in extract(model, pixels.to(device))))
+    # a pretrained CLIP tower runs in the precision lib.models.precision picks (bfloat16 on CPUs that have it);
+    # the bundled FrameViT stays float32
+    precision = contextlib.nullcontext() if is_frame_vit(model) else inference_precision(device)
+    with precision:
+        for start in range(0, len(frames), batch):
+            chunk = frames[start:start + batch]
+            pixels = (video_to_tensor(chunk, size=side, mean=mean, std=std, crop=False) if preprocess is None
+                      else preprocess_frames(chunk, preprocess))
+            parts.append(tuple(t.float().cpu() for t in extract(model, pixels.to(device))))
     patches, keys, cls = (torch.cat(chunk) for chunk in zip(*parts))
     if patches.shape[1] != grid[0] * grid[1]:
         raise ValueError(f"encoder gave {patches.shape[1]} patches, expected a {grid} grid")

@@ -2,6 +2,7 @@
 
 run_token_merging(video, ...) -> TokenMergingResult    decode by segments, encode, merge, budgets
 encoder_choices() -> [name]                             the frame encoders the tab offers
+default_frames(name) / time_estimate(name, frames)      frames a default action samples; its time, said first
 check_settings(...) -> frames per segment               refuses impossible settings with a sentence
 The result type lives in result.py and its pictures in render.py (the face re-exports both).
 """
@@ -21,9 +22,14 @@ from lib.methods.token_merging.result import TokenMergingResult
 from lib.methods.token_merging.segments import METRICS, SegmentMerge, global_tokens, merge_segment
 from lib.models import PreprocessConfig, get_spec, list_models, load_model, spec_preprocess_config
 from lib.models.preprocess import resize_frames
+from lib.models.speed import estimate_seconds, record_speed
 from lib.video import Clip, load_clip, load_frames, probe_video, segment_indices
 
 DEFAULT_MODEL = "frame-vit-toy"
+DEFAULT_FRAMES = 100  # LongVLM's 100 frames: the bundled encoder does them in about a second
+# CLIP-B/16 costs 35 GFLOPs a frame, CLIP-L/14 162: in bfloat16 on 2 CPU cores about 0.07 s and 0.3 s a frame
+# (benchmarks/hub_models.py), so these counts keep the default action under ~10 s with decoding and merging
+DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20}
 Progress = Callable[[float, str], None]
 
 
@@ -32,6 +38,20 @@ def encoder_choices() -> list[str]:
     specs = list_models(task="frame-encoder")
     ours = [s.name for s in specs if s.family in ("frame-vit", "clip")]
     return sorted(ours, key=lambda name: (get_spec(name).source != "bundled", name))
+
+
+def default_frames(model: str) -> int:
+    """Frames the tab samples by default with `model`: LongVLM's 100 for the bundled encoder, fewer for the big
+    pretrained towers so the default action stays under ~10 s on a 2-core CPU (DEFAULT_FRAMES_BY_MODEL; more
+    frames remain a slider away, with time_estimate saying the cost first)."""
+    return DEFAULT_FRAMES_BY_MODEL.get(model, DEFAULT_FRAMES)
+
+
+def time_estimate(model: str, num_frames: int) -> str:
+    """One line saying how long encoding `num_frames` frames with `model` takes here ("" for bundled models)."""
+    if get_spec(model).gflops_per_input is None:
+        return ""
+    return estimate_seconds(model, num_frames).sentence(f"{num_frames} frames")
 
 
 def check_settings(total_frames: int, num_frames: int, num_segments: int, tokens_per_segment: int,
@@ -138,6 +158,8 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
     glob = global_tokens(torch.cat(cls_states), num_global).numpy()
     sequence = np.concatenate([glob] + [seg.tokens for seg in segments], axis=0)
     name = model if isinstance(model, str) else type(model).__name__
+    if isinstance(model, str) and get_spec(model).gflops_per_input is not None:
+        record_speed(model, inputs=len(clip.frames), seconds=time.perf_counter() - started)
     report(1.0, "done")
     return TokenMergingResult(
         frames=clip.frames, timestamps=np.asarray(clip.timestamps, dtype=np.float64), segments=tuple(segments),

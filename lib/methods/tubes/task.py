@@ -9,6 +9,7 @@ The pictures of a result are drawn in render.py (the face lib.methods.tubes re-e
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 from collections.abc import Sequence
@@ -22,6 +23,7 @@ from lib.methods.tubes.cost import EncoderSize, TokeniserCost, compare_tokeniser
 from lib.methods.tubes.geometry import PAPER_TUBES, TubeLayout, TubeSpec, tube_layout, tubes_from_lists
 from lib.methods.tubes.position import sincos_3d
 from lib.methods.tubes.result import TubesResult
+from lib.models.precision import inference_precision, model_device
 from lib.video import Clip
 
 DEFAULT_MODEL = "tubevit-tiny-toy"
@@ -111,14 +113,18 @@ def run_tubes_on_frames(frames: np.ndarray, *, model_name: str = DEFAULT_MODEL,
     model = load_tube_model(model_name)
     t, h, w = model.input_shape
     crop = _centre_crop(frames.shape[1], frames.shape[2], w / h)
-    with torch.no_grad():
+    # TubeViT-B (pretrained ViT-B weights) runs in lib.models.precision's choice (bfloat16 on CPUs that have it);
+    # the bundled models stay float32
+    precision = (inference_precision(model_device(model)) if model_name == INFLATED_MODEL
+                 else contextlib.nullcontext())
+    with torch.no_grad(), precision:
         pixels = video_input(frames if model_frames is None else model_frames, model)  # (1, 3, T, H, W)
         out = model.forward_features(pixels.to(next(model.parameters()).device))
     picks = np.floor((np.arange(t) + 0.5) * len(frames) / t).astype(int)  # as video_input picks frames
     return TubesResult(frames=frames, layout=layout, costs=costs, encoder=encoder, position=position,
                        model_name=model_name, class_names=tuple(model.class_names),
-                       probabilities=out.logits.softmax(-1)[0].cpu().numpy(), model_layout=out.layout,
-                       kernels=tuple(model.kernels()), pool_weights=out.pool_weights[0].cpu().numpy(),
+                       probabilities=out.logits.float().softmax(-1)[0].cpu().numpy(), model_layout=out.layout,
+                       kernels=tuple(model.kernels()), pool_weights=out.pool_weights[0].float().cpu().numpy(),
                        crop=crop, model_frames=picks, head_trained=getattr(model, "head_trained", True))
 
 

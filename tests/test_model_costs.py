@@ -1,0 +1,44 @@
+"""The catalog's gflops_per_input (what time estimates start from) recounted on the real architectures.
+
+Each hub checkpoint is built from its config in assets/hub_configs (on the meta device where transformers allows,
+so nothing is computed; Mask2Former makes CPU tensors inside its forward and is built for real), and one input as
+its catalog sampling shapes it goes through torch.utils.flop_counter.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from lib.models import list_models
+from lib.models.registry import import_class
+from lib.models.rehearsal import config_folder
+
+HUB = [s for s in list_models() if s.source == "hub"]
+
+
+def _input_shape(spec) -> tuple[int, ...]:
+    sampling = spec.sampling
+    side = sampling.crop or sampling.short_side
+    if spec.task == "video-classification":
+        return (1, sampling.num_frames, 3, side, side)
+    return (1, 3, side, side)
+
+
+def test_every_hub_model_has_a_cost():
+    assert HUB and all(s.gflops_per_input and s.gflops_per_input > 1 for s in HUB)
+    assert all(s.gflops_per_input is None for s in list_models() if s.source == "bundled")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("spec", HUB, ids=[s.name for s in HUB])
+def test_gflops_per_input_matches_a_count(spec):
+    model_class = import_class(spec.model_class)
+    config = model_class.config_class.from_pretrained(config_folder(spec.location))
+    device = "cpu" if spec.family == "mask2former" else "meta"
+    with torch.device(device):
+        model = model_class(config).eval()
+    counter = FlopCounterMode(display=False, depth=None)
+    with counter, torch.no_grad():
+        model(pixel_values=torch.zeros(_input_shape(spec), device=device))
+    assert counter.get_total_flops() / 1e9 == pytest.approx(spec.gflops_per_input, rel=0.005)
