@@ -1,6 +1,7 @@
 """Attention tab: where a patch looks inside STPT (local windows early, global late) and video ViTs."""
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 
 import gradio as gr
@@ -16,6 +17,7 @@ from demos.common import (
     stored,
     video_handler,
 )
+from demos.stop import cancel_on, stop_button, stoppable
 from lib.errors import UserInputError
 from lib.methods.attention import (
     MACS_NOTE,
@@ -24,12 +26,14 @@ from lib.methods.attention import (
     PRETRAINED_MODEL,
     STPT_MODEL,
     cost_table,
+    export_attention,
     plot_layer_stats,
     plot_timeline,
     query_views,
     real_video_advice,
     run_attention,
     summary,
+    time_estimate,
 )
 
 INTRO = """### Local vs global attention (STPT, ECCV 2022) and inside video transformers
@@ -49,6 +53,7 @@ class AttentionView:
     """The components the handlers fill (handlers return {component: value} for them)."""
 
     state: gr.State
+    info: gr.State
     text: gr.Markdown
     costs: gr.Dataframe
     timeline: gr.Plot
@@ -67,8 +72,8 @@ class AttentionView:
     @property
     def record_outputs(self) -> list:
         """The outputs of the "attention" api endpoint, in its order (clients read them by position)."""
-        return [self.state, self.text, self.costs, self.timeline, self.stats, *self.view_outputs, self.layer, self.head,
-                self.frame, self.shown, self.window_start]
+        return [self.state, self.info, self.text, self.costs, self.timeline, self.stats, *self.view_outputs,
+                self.layer, self.head, self.frame, self.shown, self.window_start]
 
     @property
     def view_outputs(self) -> list:
@@ -102,23 +107,29 @@ def index_slider(count: int, value: int = 0):
     return gr.update(minimum=0, maximum=count - 1, value=min(int(value), count - 1), interactive=True)
 
 
+@stoppable
 @video_handler
 def record(video, model_name, compare_value, layers_text, parts_value="both", start_value=None,
            progress=gr.Progress(), *, view: AttentionView) -> dict:
     """Main action (api_name="attention"): video + model settings -> summary, costs, figures, query views.
 
     start_value: where the pretrained video models' window starts (s); None or empty: the middle of the video."""
-    progress(0.1, desc="decoding, running and recording attention")
+    layers = parse_layers(layers_text)
+    progress(0.05, desc="decoding the clip, running the model and recording its attention maps")
     start = None if start_value in (None, "") else float(start_value)
-    result = run_attention(video, model=model_name, compare=bool(compare_value), layers=parse_layers(layers_text),
+    result = run_attention(video, model=model_name, compare=bool(compare_value), layers=layers,
                            parts=parts_value or "both", window_start=start)
+    progress(0.8, desc="drawing the query views, rollout, timeline and layer statistics")
     window = result.window
     start_update = gr.update() if window is None else gr.update(
         value=round(window.start, 2), interactive=not window.covers_video)  # no maximum: the next video may be longer
     count = len(result.frames)
     middle = (count - 1) // 2
     heads = ["mean"] + [str(h) for h in range(max(layer.num_heads for layer in result.main.layers))]
-    return {view.state: keep(result, "Attention"), view.text: summary(result), view.costs: cost_table(result),
+    info = {"settings": {"model": model_name, "compare": bool(compare_value), "layers": layers,
+                         "parts": parts_value or "both", "window_start": start}, "clip": video}
+    return {view.state: keep(result, "Attention"), view.info: info, view.text: summary(result),
+            view.costs: cost_table(result),
             view.timeline: plot_timeline(result), view.stats: plot_layer_stats(result),
             **_views(view, result, 0, "mean", middle, START_QUERY, START_QUERY, middle),
             view.layer: index_slider(len(result.main.layers), 0),
@@ -145,9 +156,21 @@ def pick(handle, evt: gr.SelectData):
 
 
 
+@friendly_errors
+def download(handle, info, progress=gr.Progress()):
+    """Handler (api_name="attention_download"): the stored result -> attention.zip (views as PNG, recorded maps
+    as NPZ, manifest.json); nothing is recomputed. A generator: the folder goes once Gradio has copied the zip."""
+    result = stored(handle)
+    if result is None:
+        raise UserInputError("Record attention first, then download.")
+    progress(0.2, desc="writing the views and the recorded maps into one zip")
+    with tempfile.TemporaryDirectory(prefix="attention-export-") as folder:
+        yield str(export_attention(result, folder, **(info or {})))
+
+
 def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
-    state = result_state()
+    state, info = result_state(), gr.State(None)
     with gr.Row():
         model = gr.Dropdown(list(MODEL_CHOICES), value=STPT_MODEL, label="Model")
         compare = gr.Checkbox(value=True, label="Also run STPT's all-global twin (local vs global)")
@@ -159,7 +182,11 @@ def build_tab(video: gr.Video) -> None:
                                  info="They see one clip as trained (VideoMAE 16 frames ~2 s, TimeSformer 8 x 32 "
                                       "~7.5 s); empty = the middle of the video.")
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "attention")
-    run_button = gr.Button("Record attention", variant="primary")
+    estimate = gr.Markdown(elem_id="attention-estimate")
+    model.change(time_estimate, inputs=model, outputs=estimate, api_visibility="private")
+    with gr.Row():
+        run_button = gr.Button("Record attention", variant="primary", elem_id="attention-run")
+        stop = stop_button("attention-stop")
     text = gr.Markdown(elem_id="attention-summary")
     costs = gr.Dataframe(headers=COST_HEADERS, interactive=False,
                          label=f"Cost on this clip (torch counts a multiply-add as 2 FLOPs; {MACS_NOTE})")
@@ -182,14 +209,21 @@ def build_tab(video: gr.Video) -> None:
     shown = gr.Slider(0, 63, value=0, step=1, label="Frame shown (local | global, one colour scale)")
     side = gr.Image(label="Local (left) vs global twin (right), same query", format="png", interactive=False,
                     elem_id="attention-compare")
-    view = AttentionView(state=state, text=text, costs=costs, timeline=timeline, stats=stats, picker=picker,
+    with gr.Row():
+        download_button = gr.Button("Download (zip)", scale=0,
+                                    elem_id="attention-download")
+        bundle = gr.File(label="Download", elem_id="attention-bundle")
+    view = AttentionView(state=state, info=info, text=text, costs=costs, timeline=timeline, stats=stats, picker=picker,
                          query=query, rollout=rollout, side=side, layer_text=layer_text, layer=layer, head=head,
                          frame=frame, shown=shown, window_start=window_start)
 
     view_inputs = [state, layer, head, frame, y, x, shown]
     on_view = bind(redraw, view)
-    run_button.click(bind(record, view), inputs=[video, model, compare, layers, parts, window_start],
-                     outputs=view.record_outputs, api_name="attention")
+    event = run_button.click(bind(record, view), inputs=[video, model, compare, layers, parts, window_start],
+                             outputs=view.record_outputs, api_name="attention")
+    cancel_on(stop, event)
+    download_button.click(download, inputs=[state, info], outputs=bundle, api_name="attention_download",
+                          api_visibility="undocumented")
     for control in (layer, frame, y, x, shown):  # sliders redraw on release, not on every step of a drag
         control.release(on_view, inputs=view_inputs, outputs=view.view_outputs, api_visibility="private")
     head.change(on_view, inputs=view_inputs, outputs=view.view_outputs, api_name="attention_view",

@@ -7,21 +7,23 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos.common import bind, friendly_errors, keep, result_state, stored, video_handler
+from demos.stop import cancel_on, stop_button, stoppable
+from lib.errors import UserInputError
 from lib.methods.compare import (
     COMPARISONS,
     Setting,
     compare_rows,
+    export_compare,
     get_comparison,
     render_compare,
     run_compare,
     summary,
-    write_numbers_json,
 )
 
 INTRO = """### Compare: two models or two settings on the same clip
 Pick a comparison, set A and B, and run both on the chosen clip. One frame slider drives both views
 (moving it redraws from the stored results; no model runs again), and the table holds what was measured
-on this clip for each side. Download the numbers as JSON."""
+on this clip for each side. Download both sides (pictures, arrays, numbers, a manifest) as one zip."""
 
 DEFAULT = "mask-propagation"
 TABLE_HEADERS = ["quantity", "A", "B"]
@@ -32,13 +34,13 @@ class CompareView:
     """The components the main action fills, in the order of its outputs (the API's return order)."""
 
     state: gr.State
+    info: gr.State
     text: gr.Markdown
     image_a: gr.Image
     image_b: gr.Image
     frame: gr.Slider
     caption: gr.Markdown
     table: gr.Dataframe
-    exported: gr.File
 
     def outputs(self) -> list:
         return [getattr(self, name) for name in self.__dataclass_fields__]
@@ -64,19 +66,19 @@ def choose_comparison(key: str):
     return (f"_{spec.description}_", *_controls(key, "A"), *_controls(key, "B"))
 
 
+@stoppable
 @video_handler
 def compare(path, key, variant_a, number_a, variant_b, number_b, progress=gr.Progress(), *, view: CompareView):
-    """Main action (api_name="compare"): video + comparison + settings A and B -> both views, table, JSON."""
+    """Main action (api_name="compare"): video + comparison + settings A and B -> both views and the table."""
     result = run_compare(path, key, Setting(variant_a, number_a), Setting(variant_b, number_b),
                          progress=lambda fraction, message: progress(fraction, desc=message))
     start = result.num_frames // 2
     image_a, image_b, caption = render_compare(result, start)
-    exported = write_numbers_json(result, tempfile.mkdtemp(prefix="compare-"))
-    return {view.state: keep(result, "Compare"), view.text: summary(result),
+    return {view.state: keep(result, "Compare"), view.info: {"clip": path}, view.text: summary(result),
             view.image_a: gr.Image(value=image_a, label=f"A: {result.a.label}"),
             view.image_b: gr.Image(value=image_b, label=f"B: {result.b.label}"),
             view.frame: gr.Slider(minimum=0, maximum=result.num_frames - 1, value=start, step=1, interactive=True),
-            view.caption: caption, view.table: compare_rows(result), view.exported: str(exported)}
+            view.caption: caption, view.table: compare_rows(result)}
 
 
 @friendly_errors
@@ -89,9 +91,21 @@ def show_frame(handle, t):
     return render_compare(result, t)
 
 
+@friendly_errors
+def download(handle, info, progress=gr.Progress()):
+    """Handler (api_name="compare_download"): the stored comparison -> compare.zip (A and B: pictures, arrays;
+    the numbers of both and the comparison in manifest.json); nothing re-runs. The folder goes once copied."""
+    result = stored(handle)
+    if result is None:
+        raise UserInputError("Run A and B first, then download.")
+    progress(0.2, desc="writing both sides into one zip")
+    with tempfile.TemporaryDirectory(prefix="compare-export-") as folder:
+        yield str(export_compare(result, folder, **(info or {})))
+
+
 def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
-    state = result_state()
+    state, info = result_state(), gr.State(None)
     spec = COMPARISONS[DEFAULT]
     kind = gr.Dropdown([(s.title, s.key) for s in COMPARISONS.values()], value=DEFAULT, label="Comparison",
                        elem_id="compare-kind")
@@ -110,7 +124,9 @@ def build_tab(video: gr.Video) -> None:
                                    max(s.number_range[1] for s in COMPARISONS.values()), value=setting.number, step=1,
                                    label=f"{which}: {spec.number_label}", elem_id=f"compare-number-{which.lower()}")
                 sides += [variant, number]
-    run_button = gr.Button("Run A and B on the clip", variant="primary", elem_id="compare-run")
+    with gr.Row():
+        run_button = gr.Button("Run A and B on the clip", variant="primary", elem_id="compare-run")
+        stop = stop_button("compare-stop")
     text = gr.Markdown(elem_id="compare-summary")
     with gr.Row(equal_height=True):
         image_a = gr.Image(label="A", format="png", interactive=False, height=380, elem_id="compare-a")
@@ -120,11 +136,16 @@ def build_tab(video: gr.Video) -> None:
     with gr.Row(equal_height=False):
         table = gr.Dataframe(headers=TABLE_HEADERS, label="Measured on this clip", interactive=False, wrap=True,
                              column_widths=["40%", "30%", "30%"], elem_id="compare-table", scale=4)
-        exported = gr.File(label="Numbers (JSON)", elem_id="compare-export", scale=1)
+        with gr.Column(scale=1, min_width=200):
+            download_button = gr.Button("Download A and B (zip)", elem_id="compare-download")
+            bundle = gr.File(label="Download", elem_id="compare-bundle")
 
     kind.change(choose_comparison, inputs=kind, outputs=[description, *sides], api_visibility="private")
-    view = CompareView(state, text, image_a, image_b, frame, caption, table, exported)
-    run_button.click(bind(compare, view), inputs=[video, kind, *sides], outputs=view.outputs(),
-                     api_name="compare")
+    view = CompareView(state, info, text, image_a, image_b, frame, caption, table)
+    event = run_button.click(bind(compare, view), inputs=[video, kind, *sides], outputs=view.outputs(),
+                             api_name="compare")
+    cancel_on(stop, event)
+    download_button.click(download, inputs=[state, info], outputs=bundle, api_name="compare_download",
+                          api_visibility="undocumented")
     frame.change(show_frame, inputs=[state, frame], outputs=[image_a, image_b, caption], api_visibility="private",
                  show_progress="hidden", trigger_mode="always_last")

@@ -1,14 +1,17 @@
 """Long-range tab: ViS4mer's S4 decoder vs self-attention on long videos (kernels, stages, cost curves)."""
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 
 import gradio as gr
 
 from demos.common import bind, friendly_errors, keep, require_video, result_state, stored
+from demos.stop import cancel_on, stop_button, stoppable
 from lib.errors import UserInputError
 from lib.methods.long_range import (
     cost_summary,
+    export_long_range,
     real_video_notice,
     render_attention_vs_kernels,
     render_cost_curves,
@@ -45,6 +48,7 @@ class LongRangeView:
     """The components the main action fills (built in build_tab; handlers return {component: value})."""
 
     state: gr.State
+    info: gr.State
     summary: gr.Markdown
     strip: gr.Image
     prediction: gr.Plot
@@ -55,19 +59,23 @@ class LongRangeView:
     query: gr.Slider
 
     def outputs(self) -> list:
-        return [self.state, self.summary, self.strip, self.prediction, self.kernels, self.receptive, self.stages,
-                self.stages_table, self.query]
+        return [self.state, self.info, self.summary, self.strip, self.prediction, self.kernels, self.receptive,
+                self.stages, self.stages_table, self.query]
 
 
+@stoppable
 @friendly_errors  # not @video_handler: with the toy video chosen, no clip (None) is a valid first input
 def read_video(video, source_name, seed_value, frames_value, budget_mb, progress=gr.Progress(), *, view: LongRangeView):
     """Main action (api_name="longrange"): toy video or chosen clip -> both decoders' answers and every figure."""
     chosen = require_video(video) if source_name == SOURCES[1] else None
     result = run_long_range(chosen, seed=int(seed_value or 0), num_frames=int(frames_value),
                             budget_mb=float(budget_mb), progress=lambda f, m: progress(f, desc=m))
+    progress(0.95, desc="drawing kernels, receptive fields, stages and the prediction")
     last = int(result.frame_indices[-2])
     middle = int(result.frame_indices[len(result.frame_indices) // 2])
-    return {view.state: keep(result, "Long range"), view.summary: result.summary(),
+    info = {"settings": {"source": source_name, "seed": int(seed_value or 0), "num_frames": int(frames_value),
+                         "budget_mb": float(budget_mb)}, "clip": chosen}
+    return {view.state: keep(result, "Long range"), view.info: info, view.summary: result.summary(),
             view.strip: render_filmstrip(result),
             view.prediction: render_prediction(result),
             view.kernels: render_attention_vs_kernels(result, query_frame=middle),
@@ -84,13 +92,26 @@ def redraw_kernels(handle, query_frame, channel_text):
     return render_attention_vs_kernels(result, channels=_parse_channels(channel_text), query_frame=int(query_frame))
 
 
+@stoppable
 @friendly_errors
 def measure(longest_value, width_value, heads_value, backward_value, budget_mb, progress=gr.Progress()):
-    """Handler (api_name="longrange_costs"): settings -> (cost-curve figure, one-line reading of it)."""
+    """Handler (api_name="longrange_costs"): settings -> (cost-curve figure, one-line reading of it, the curves)."""
     curves = run_cost_curves(longest=int(longest_value), dim=int(width_value), heads=int(heads_value),
                              budget_mb=float(budget_mb), backward=bool(backward_value),
                              progress=lambda f, m: progress(f, desc=m))
-    return render_cost_curves(curves), cost_summary(curves)
+    return render_cost_curves(curves), cost_summary(curves), curves
+
+
+@friendly_errors
+def download(handle, info, curves, progress=gr.Progress()):
+    """Handler (api_name="longrange_download"): the stored result and/or cost curves -> long_range.zip (pictures,
+    figures, arrays, manifest.json); nothing is recomputed. The folder goes once Gradio has copied the zip."""
+    result = stored(handle)
+    if result is None and curves is None:
+        raise UserInputError("Read the video or measure the cost curves first, then download.")
+    progress(0.2, desc="writing figures and arrays into one zip")
+    with tempfile.TemporaryDirectory(prefix="longrange-export-") as folder:
+        yield str(export_long_range(result, folder, curves=curves, **(info or {})))
 
 
 def show_notice(video, source_name):
@@ -108,8 +129,10 @@ def build_tab(video: gr.Video) -> None:
         num_frames = gr.Slider(256, 8192, value=1024, step=64, label="Toy video length (frames at 25 fps)")
         budget = gr.Slider(64, 8192, value=1024, step=64, label="Memory budget for attention (MB)")
     real_notice = gr.Markdown(visible=False, elem_id="longrange-real-notice")
-    run_button = gr.Button("Read the video with both decoders", variant="primary")
-    state, summary = result_state(), gr.Markdown()
+    with gr.Row():
+        run_button = gr.Button("Read the video with both decoders", variant="primary", elem_id="longrange-run")
+        stop = stop_button("longrange-stop")
+    state, info, curves_state, summary = result_state(), gr.State(None), gr.State(None), gr.Markdown()
     strip = gr.Image(label="Sampled frames", format="png", interactive=False, elem_id="longrange-strip")
     prediction_plot = gr.Plot(label="Prediction and where it came from")
     with gr.Row():
@@ -120,7 +143,7 @@ def build_tab(video: gr.Video) -> None:
         receptive_plot = gr.Plot(label="Effective receptive field")
         stages_plot = gr.Plot(label="Decoder stages")
     stages_table = gr.Dataframe(headers=["stage", "tokens", "channels", "seconds per token"], interactive=False)
-    view = LongRangeView(state, summary, strip, prediction_plot, kernels_plot, receptive_plot, stages_plot,
+    view = LongRangeView(state, info, summary, strip, prediction_plot, kernels_plot, receptive_plot, stages_plot,
                          stages_table, query)
 
     gr.Markdown("### Cost curves, measured now on this machine\nOne S4D layer vs one attention layer of the "
@@ -131,15 +154,25 @@ def build_tab(video: gr.Video) -> None:
         width = gr.Dropdown([32, 64, 128], value=64, label="Width (channels)")
         heads = gr.Dropdown([1, 2, 4], value=1, label="Attention heads")
         backward = gr.Checkbox(value=True, label="Include the backward pass (training)")
-    cost_button = gr.Button("Measure cost curves")
+    with gr.Row():
+        cost_button = gr.Button("Measure cost curves", elem_id="longrange-costs-run")
+        cost_stop = stop_button("longrange-costs-stop")
     cost_plot = gr.Plot(label="Time and peak memory")
     cost_note_view = gr.Markdown()
+    with gr.Row():
+        download_button = gr.Button("Download (zip)", scale=0,
+                                    elem_id="longrange-download")
+        bundle = gr.File(label="Download", elem_id="longrange-bundle")
 
-    run_button.click(bind(read_video, view), inputs=[video, source, seed, num_frames, budget],
-                     outputs=view.outputs(), api_name="longrange")
+    event = run_button.click(bind(read_video, view), inputs=[video, source, seed, num_frames, budget],
+                             outputs=view.outputs(), api_name="longrange")
+    cancel_on(stop, event)
     query.release(redraw_kernels, inputs=[state, query, channels], outputs=kernels_plot, api_visibility="private")
     channels.submit(redraw_kernels, inputs=[state, query, channels], outputs=kernels_plot, api_visibility="private")
-    cost_button.click(measure, inputs=[longest, width, heads, backward, budget], outputs=[cost_plot, cost_note_view],
-                      api_name="longrange_costs")
+    cost_event = cost_button.click(measure, inputs=[longest, width, heads, backward, budget],
+                                   outputs=[cost_plot, cost_note_view, curves_state], api_name="longrange_costs")
+    cancel_on(cost_stop, cost_event)
+    download_button.click(download, inputs=[state, info, curves_state], outputs=bundle, api_name="longrange_download",
+                          api_visibility="undocumented")
     for control in (video, source):
         control.change(show_notice, inputs=[video, source], outputs=real_notice, api_visibility="private")

@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 
 from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
+from demos.stop import cancel_on, stop_button, stoppable
 from lib.errors import UserInputError
 from lib.methods.mask_propagation import (
     BUNDLED_SEGMENTOR,
@@ -19,7 +20,7 @@ from lib.methods.mask_propagation import (
     cost_figure,
     drift_figure,
     editor_value,
-    export_bundle,
+    export_mask_propagation,
     frame_caption,
     load_propagation_clip,
     merge_painting,
@@ -45,6 +46,8 @@ class PropagationView:
     overlay_video: gr.Video
     metrics: gr.JSON
     state: gr.State
+    info: gr.State
+    sweep: gr.State
     frame: gr.Slider
     strip: gr.Image
     flows: gr.Image
@@ -56,7 +59,8 @@ class PropagationView:
     @property
     def propagate_outputs(self) -> list:
         """The outputs of the "propagate" api endpoint, in its order (clients read them by position)."""
-        return [self.overlay_video, self.metrics, self.state, self.frame, *self.frame_outputs, self.drift]
+        return [self.overlay_video, self.metrics, self.state, self.info, self.sweep, self.frame, *self.frame_outputs,
+                self.drift]
 
     @property
     def frame_outputs(self) -> list:
@@ -76,17 +80,20 @@ def first_frame(path: str | None):
     return editor_value(load_propagation_clip(path).frames[0])  # decoded once: the run reuses this decode
 
 
+@stoppable
 @video_handler
 def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress(), *, view: PropagationView) -> dict:
     """Main action (api_name="propagate"): video + settings -> overlay video, metrics, cached result."""
     result = run_mask_propagation(path, segmentor=segmentor, flow=flow, k=int(k),
                                   painting=merge_painting(editor) if segmentor == PAINTED else None,
                                   progress=lambda f, m: progress(f, desc=m))
+    progress(0.95, desc="encoding the overlay video and drawing the frame views")
     video_path = write_overlay_video(result, Path(tempfile.mkdtemp(prefix="mask-prop-")) / "overlay.mp4")
     start = min(result.k, len(result.frames)) - 1  # the last warped frame before the next key: most drift
     slider = gr.Slider(minimum=0, maximum=len(result.frames) - 1, value=start, step=1, interactive=True)
     return {view.overlay_video: str(video_path), view.metrics: result.metrics(),
-            view.state: keep(result, "Mask propagation"), view.frame: slider,
+            view.state: keep(result, "Mask propagation"), view.sweep: None, view.frame: slider,
+            view.info: {"settings": {"segmentor": segmentor, "flow": flow, "k": int(k)}, "clip": path},
             **_frame_views(view, result, start), view.drift: drift_figure(result)}
 
 
@@ -98,6 +105,7 @@ def show_frame(handle, t, *, view: PropagationView) -> dict:
     return _frame_views(view, result, int(min(max(int(t), 0), len(result.frames) - 1)))
 
 
+@stoppable
 @friendly_errors
 def sweep(handle, progress=gr.Progress(), *, view: PropagationView) -> dict:
     """Handler: every flow method at k = 1, 2, 3, 5, 8, 10 on the propagated clip -> figure and table."""
@@ -105,21 +113,25 @@ def sweep(handle, progress=gr.Progress(), *, view: PropagationView) -> dict:
     if result is None:
         raise UserInputError("Propagate first: the sweep reuses that clip's segmentations.")
     points = run_cost_sweep(result, progress=lambda f, m: progress(f, desc=m))
-    return {view.cost: cost_figure(points), view.table: sweep_rows(points)}
+    return {view.sweep: points, view.cost: cost_figure(points), view.table: sweep_rows(points)}
 
 
 @friendly_errors
-def export(handle):
-    """Handler: masks, overlay video and metrics of the cached result -> one .zip to download."""
+def download(handle, info, points, progress=gr.Progress()):
+    """Handler (api_name="propagate_download"): the stored result -> mask_propagation.zip (masks as PNG class ids,
+    arrays as NPZ, the overlay MP4, the sweep when measured, manifest.json); nothing is recomputed.
+    A generator: the zip's folder is deleted once Gradio has copied the zip."""
     result = stored(handle)
     if result is None:
-        raise UserInputError("Propagate first, then export.")
-    return str(export_bundle(result, tempfile.mkdtemp(prefix="mask-prop-export-")))
+        raise UserInputError("Propagate first, then download.")
+    progress(0.2, desc="writing masks, arrays and the overlay video into one zip")
+    with tempfile.TemporaryDirectory(prefix="mask-prop-export-") as folder:
+        yield str(export_mask_propagation(result, folder, sweep=points, **(info or {})))
 
 
 def build_tab(video: gr.Video) -> PropagationView:
     gr.Markdown(ABOUT)
-    state = result_state()
+    state, info, sweep_state = result_state(), gr.State(None), gr.State(None)
     with gr.Row():
         segmentor = gr.Dropdown([(label, name) for name, label in SEGMENTORS.items()], value=BUNDLED_SEGMENTOR,
                                 label="Key-frame segmentor", elem_id="mp-segmentor")
@@ -131,7 +143,9 @@ def build_tab(video: gr.Video) -> PropagationView:
         gr.Markdown("One brush colour per region; unpainted pixels are background.")
         editor = gr.ImageEditor(label="First frame", type="numpy", height=320, elem_id="mp-editor",
                                 brush=gr.Brush(colors=["#e6194b", "#3cb44b", "#4363d8", "#f58231"], color_mode="fixed"))
-    run = gr.Button("Propagate", variant="primary", elem_id="mp-run")
+    with gr.Row():
+        run = gr.Button("Propagate", variant="primary", elem_id="mp-run")
+        stop = stop_button("mp-stop")
     with gr.Row(equal_height=False):
         with gr.Column(scale=2):
             overlay_video = gr.Video(label="Propagated masks (key frames have a yellow border)", height=300,
@@ -146,18 +160,24 @@ def build_tab(video: gr.Video) -> PropagationView:
     drift = gr.Plot(label="Drift", elem_id="mp-drift")
     with gr.Row():
         sweep_button = gr.Button("Measure cost vs accuracy (every method, k = 1, 2, 3, 5, 8, 10)", elem_id="mp-sweep")
-        export_button = gr.Button("Export masks, video and metrics", elem_id="mp-export")
+        sweep_stop = stop_button("mp-sweep-stop")
+        export_button = gr.Button("Download (zip)", elem_id="mp-export")
     cost = gr.Plot(label="Cost vs accuracy", elem_id="mp-cost")
     table = gr.Dataframe(headers=SWEEP_HEADERS, label="Sweep measurements", interactive=False, elem_id="mp-table")
     bundle = gr.File(label="Download", elem_id="mp-bundle")
-    view = PropagationView(overlay_video=overlay_video, metrics=metrics, state=state, frame=frame, strip=strip,
+    view = PropagationView(overlay_video=overlay_video, metrics=metrics, state=state, info=info, sweep=sweep_state,
+                           frame=frame, strip=strip,
                        flows=flows, caption=caption, drift=drift, cost=cost, table=table)
 
     video.change(first_frame, inputs=video, outputs=editor, api_visibility="private")
-    run.click(bind(propagate, view), inputs=[video, segmentor, flow, k, editor],
-              outputs=view.propagate_outputs, api_name="propagate")
+    event = run.click(bind(propagate, view), inputs=[video, segmentor, flow, k, editor],
+                      outputs=view.propagate_outputs, api_name="propagate")
+    cancel_on(stop, event)
     frame.change(bind(show_frame, view), inputs=[state, frame], outputs=view.frame_outputs,
                  api_visibility="private")
-    sweep_button.click(bind(sweep, view), inputs=state, outputs=[cost, table], api_visibility="private")
-    export_button.click(export, inputs=state, outputs=bundle, api_visibility="private")
+    sweep_event = sweep_button.click(bind(sweep, view), inputs=state, outputs=[sweep_state, cost, table],
+                                     api_name="propagate_sweep", api_visibility="undocumented")
+    cancel_on(sweep_stop, sweep_event)
+    export_button.click(download, inputs=[state, info, sweep_state], outputs=bundle, api_name="propagate_download",
+                        api_visibility="undocumented")
     return view

@@ -1,17 +1,22 @@
 """Token merging tab (LongVLM + ToMe): where every token of a long video's merged sequence came from."""
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 
 import gradio as gr
 
-from demos.common import AdviceView, bind, keep, real_video_switch, result_state, stored, video_handler
+from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
+from demos.stop import cancel_on, stop_button, stoppable
+from lib.errors import UserInputError
 from lib.methods.token_merging import (
     DEFAULT_MODEL,
     METRICS,
     PRETRAINED_MODEL,
     budget_rows,
+    default_frames,
     encoder_choices,
+    export_token_merging,
     real_video_advice,
     render_budget,
     render_groups,
@@ -22,6 +27,7 @@ from lib.methods.token_merging import (
     render_tome_groups,
     run_token_merging,
     run_tome_encoder,
+    time_estimate,
 )
 
 INTRO = """### LongVLM: a long video as a few hundred tokens
@@ -36,6 +42,8 @@ class MergeView:
     """The tab's output components; the handlers fill them by name (dicts keyed by component)."""
 
     state: gr.State
+    info: gr.State
+    tome_state: gr.State
     summary: gr.Markdown
     timeline: gr.Plot
     sources: gr.Image
@@ -52,10 +60,22 @@ class MergeView:
 
     def merge_outputs(self) -> list:
         """What the main action fills, in the API's return order (the State is not returned to clients)."""
-        return [self.state, self.summary, self.timeline, self.sources, self.groups, self.steps_chart, self.budget,
-                self.budget_table, self.similarity, self.segment, self.token, self.step]
+        return [self.state, self.info, self.summary, self.timeline, self.sources, self.groups, self.steps_chart,
+                self.budget, self.budget_table, self.similarity, self.segment, self.token, self.step]
 
 
+def frames_for_encoder(model: str):
+    """Handler: another frame encoder -> its default frame count (fewer for big pretrained towers) and its time."""
+    frames = default_frames(model)
+    return gr.update(value=frames), time_estimate(model, frames)
+
+
+def estimate_time(model: str, num_frames: float) -> str:
+    """Handler: encoder or frame count changed -> how long encoding will take here ("" for the bundled one)."""
+    return time_estimate(model, int(num_frames))
+
+
+@stoppable
 @video_handler
 def merge(video: str, model: str, num_frames: float, num_segments: float, tokens_per_segment: float,
           num_global: float, metric: str, progress=gr.Progress(), *, view: MergeView) -> dict:
@@ -64,8 +84,12 @@ def merge(video: str, model: str, num_frames: float, num_segments: float, tokens
                                num_segments=int(num_segments), tokens_per_segment=int(tokens_per_segment),
                                num_global=int(num_global), metric=metric,
                                progress=lambda fraction, message: progress(fraction, desc=message))
+    progress(0.95, desc="drawing the timeline, source patches, merge steps and budgets")
     last_step = len(result.segments[0].counts) - 1
-    return {view.state: keep(result, "Token merging"), view.summary: result.summary(),
+    info = {"settings": {"model": model or DEFAULT_MODEL, "num_frames": int(num_frames),
+                         "num_segments": int(num_segments), "tokens_per_segment": int(tokens_per_segment),
+                         "num_global": int(num_global), "metric": metric}, "clip": video}
+    return {view.state: keep(result, "Token merging"), view.info: info, view.summary: result.summary(),
             view.timeline: render_timeline(result, 0, 0), view.sources: render_sources(result, 0, 0),
             view.groups: render_groups(result, 0, last_step),
             view.steps_chart: render_merge_steps(result, 0, last_step),
@@ -94,11 +118,26 @@ def pick_step(handle, segment: float, step: float, *, view: MergeView) -> dict:
             view.steps_chart: render_merge_steps(result, int(segment) - 1, int(step))}
 
 
+@stoppable
 @video_handler
-def tome_encoder(video: str, r: float, *, view: MergeView) -> dict:
+def tome_encoder(video: str, r: float, progress=gr.Progress(), *, view: MergeView) -> dict:
     """ToMe inside the bundled encoder on 8 frames (api_name="tome_encoder"): summary and group pictures."""
+    progress(0.1, desc="running the encoder on 8 frames without and with ToMe")
     result = run_tome_encoder(video, r=int(r))
-    return {view.tome_summary: result.summary(), view.tome_groups: render_tome_groups(result)}
+    progress(0.9, desc="drawing the groups")
+    return {view.tome_state: result, view.tome_summary: result.summary(), view.tome_groups: render_tome_groups(result)}
+
+
+@friendly_errors
+def download(handle, info, tome, progress=gr.Progress()):
+    """Handler (api_name="merge_download"): the stored result -> token_merging.zip (pictures, figures, arrays,
+    manifest.json; ToMe's when it was run); nothing is recomputed. The folder goes once Gradio copied the zip."""
+    result = stored(handle)
+    if result is None:
+        raise UserInputError("Merge tokens first, then download.")
+    progress(0.2, desc="writing pictures, figures and arrays into one zip")
+    with tempfile.TemporaryDirectory(prefix="merge-export-") as folder:
+        yield str(export_token_merging(result, folder, tome=tome, **(info or {})))
 
 
 
@@ -112,12 +151,15 @@ def build_tab(video: gr.Video) -> None:
                           info="LongVLM: features averaged over 16 pseudo-heads; ToMe: last-layer attention keys")
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "merge")
     with gr.Row():
-        num_frames = gr.Slider(2, 200, value=100, step=1, label="frames sampled")
+        num_frames = gr.Slider(2, 200, value=100, step=1, label="frames sampled", elem_id="merge-frames")
         num_segments = gr.Slider(1, 20, value=10, step=1, label="segments")
         tokens = gr.Slider(1, 200, value=30, step=1, label="tokens per segment")
         num_global = gr.Slider(0, 10, value=5, step=1, label="global tokens")
-    run = gr.Button("Merge tokens", variant="primary")
-    state = result_state()
+    estimate = gr.Markdown(elem_id="merge-estimate")
+    with gr.Row():
+        run = gr.Button("Merge tokens", variant="primary", elem_id="merge-run")
+        stop = stop_button("merge-stop")
+    state, info, tome_state = result_state(), gr.State(None), gr.State(None)
     summary = gr.Markdown()
     timeline = gr.Plot(label="merged-token timeline", elem_id="merge-timeline")
     with gr.Row():
@@ -142,16 +184,27 @@ def build_tab(video: gr.Video) -> None:
                     "by its size. Fewer tokens per block = fewer FLOPs. Runs the bundled encoder on 8 frames.")
         with gr.Row():
             tome_r = gr.Slider(0, 36, value=20, step=1, label="r: tokens merged per block")
-            tome_run = gr.Button("Run ToMe in the encoder")
+            tome_run = gr.Button("Run ToMe in the encoder", elem_id="merge-tome-run")
+            tome_stop = stop_button("merge-tome-stop")
         tome_summary = gr.Markdown()
         tome_groups = gr.Image(label="groups after the last block (prediction without / with ToMe)",
                                interactive=False, format="png")
-    view = MergeView(state, summary, timeline, sources, groups, steps_chart, budget, budget_table, similarity,
-                     segment, token, step, tome_summary, tome_groups)
-    tome_run.click(bind(tome_encoder, view), inputs=[video, tome_r], outputs=[tome_summary, tome_groups],
-                   api_name="tome_encoder")
-    run.click(bind(merge, view), inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],
-              outputs=view.merge_outputs(), api_name="merge")
+    with gr.Row():
+        download_button = gr.Button("Download (zip)", scale=0,
+                                    elem_id="merge-download")
+        bundle = gr.File(label="Download", elem_id="merge-bundle")
+    view = MergeView(state, info, tome_state, summary, timeline, sources, groups, steps_chart, budget, budget_table,
+                     similarity, segment, token, step, tome_summary, tome_groups)
+    tome_event = tome_run.click(bind(tome_encoder, view), inputs=[video, tome_r],
+                                outputs=[tome_state, tome_summary, tome_groups], api_name="tome_encoder")
+    event = run.click(bind(merge, view), inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],
+                      outputs=view.merge_outputs(), api_name="merge")
+    cancel_on(stop, event)
+    cancel_on(tome_stop, tome_event)
+    model.change(frames_for_encoder, inputs=model, outputs=[num_frames, estimate], api_visibility="private")
+    num_frames.release(estimate_time, inputs=[model, num_frames], outputs=estimate, api_visibility="private")
+    download_button.click(download, inputs=[state, info, tome_state], outputs=bundle, api_name="merge_download",
+                          api_visibility="undocumented")
     for picker in (segment, token):
         picker.release(bind(pick_token, view), inputs=[state, segment, token], outputs=[timeline, sources],
                        api_visibility="private")

@@ -1,17 +1,21 @@
 """Training-cost tab: what each efficient-training technique saves on one training step, measured live."""
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 
 import gradio as gr
 
 from demos.common import bind, friendly_errors, require_video
+from demos.stop import cancel_on, stop_button, stoppable
+from lib.errors import UserInputError
 from lib.methods.training_cost import (
     DATA_SOURCES,
     DEFAULT_TECHNIQUES,
     MEMORY_MEASURES,
     PARALLEL_HEADERS,
     TABLE_HEADERS,
+    export_training_cost,
     iter_training_cost,
     parallel_table,
     render_training_cost,
@@ -36,6 +40,7 @@ class TrainingCostView:
     """The components the main action fills (built in build_tab; the handler yields {component: value})."""
 
     cached: gr.State
+    info: gr.State
     taxonomy: gr.Plot
     bars: gr.Plot
     losses: gr.Plot
@@ -43,7 +48,7 @@ class TrainingCostView:
     summary: gr.Markdown
 
     def outputs(self) -> list:
-        return [self.cached, self.taxonomy, self.bars, self.losses, self.table, self.summary]
+        return [self.cached, self.info, self.taxonomy, self.bars, self.losses, self.table, self.summary]
 
 
 def _clip_for(video, data: str):
@@ -51,14 +56,21 @@ def _clip_for(video, data: str):
     return require_video(video) if data == DATA_SOURCES[1] else None
 
 
+@stoppable  # Gradio stops a generator between yields; this also ends the step running when Stop is pressed
 @friendly_errors  # not @video_handler: with the toy-world batch, no clip (None) is a valid first input
 def measure_training_cost(video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
                           num_frames, image_size, width, depth, steps, budget_mb, measure, parallel=(),
                           progress=gr.Progress(), *, view: TrainingCostView):
     """Main action (api_name="training_cost", a generator): settings -> every figure, refreshed as it measures."""
     width = int(width)
+    clip = _clip_for(video, data)
+    info = {"settings": {"data": data, "techniques": list(techniques or ()), "combination": list(combination or ()),
+                         "keep_ratio": float(keep_ratio), "micro_batches": int(micro_batches),
+                         "lora_rank": int(lora_rank), "batch_size": int(batch_size), "num_frames": int(num_frames),
+                         "image_size": int(image_size), "width": width, "depth": int(depth), "steps": int(steps),
+                         "budget_mb": float(budget_mb)}, "clip": clip}
     for result in iter_training_cost(
-            _clip_for(video, data), data=data, techniques=tuple(techniques or ()),
+            clip, data=data, techniques=tuple(techniques or ()),
             combination=tuple(combination or ()), keep_ratio=float(keep_ratio), micro_batches=int(micro_batches),
             lora_rank=int(lora_rank), batch_size=int(batch_size), num_frames=int(num_frames),
             image_size=int(image_size), dim=width, depth=int(depth), heads=max(1, width // 32), steps=int(steps),
@@ -66,7 +78,7 @@ def measure_training_cost(video, data, techniques, combination, keep_ratio, micr
         progress(result.fraction, desc=result.progress)
         taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure,
                                                                       parallel=parallel or ())
-        yield {view.cached: result, view.taxonomy: taxonomy, view.bars: bars, view.losses: losses,
+        yield {view.cached: result, view.info: info, view.taxonomy: taxonomy, view.bars: bars, view.losses: losses,
                view.table: table, view.summary: summary}
 
 
@@ -78,6 +90,7 @@ def rerender(result, measure, parallel):
     return taxonomy, (bars if bars is not None else gr.skip())
 
 
+@stoppable
 @friendly_errors
 def measure_parallel(video, data, batch_size, num_frames, image_size, width, depth, result, measure,
                      progress=gr.Progress()):
@@ -87,14 +100,27 @@ def measure_parallel(video, data, batch_size, num_frames, image_size, width, dep
     parallel = run_data_parallel(_clip_for(video, data), data=data, batch_size=int(batch_size),
                                  num_frames=int(num_frames), image_size=int(image_size), dim=width, depth=int(depth),
                                  heads=max(1, width // 32))
+    progress(0.9, desc="annotating the taxonomy")
     taxonomy, _, _, _, _ = render_training_cost(result, measure=measure, parallel=parallel)
     return parallel, parallel_table(parallel), taxonomy
+
+
+@friendly_errors
+def download(result, info, parallel, measure, progress=gr.Progress()):
+    """Handler (api_name="training_cost_download"): the cached measurements -> training_cost.zip (figures, table,
+    arrays, manifest.json; data parallel when measured); nothing re-runs. The folder goes once Gradio copied it."""
+    if result is None and not parallel:
+        raise UserInputError("Measure first, then download.")
+    progress(0.2, desc="writing figures, tables and arrays into one zip")
+    with tempfile.TemporaryDirectory(prefix="training-cost-export-") as folder:
+        yield str(export_training_cost(result, folder, measure=measure, parallel=tuple(parallel or ()),
+                                       **(info or {})))
 
 
 def build_tab(video: gr.Video) -> None:
     """Components and events of the tab; `video` is the app's shared chooser (a path or None)."""
     gr.Markdown(INTRO)
-    cached = gr.State(None)
+    cached, info = gr.State(None), gr.State(None)
     cached_parallel = gr.State(())
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=320):
@@ -119,7 +145,7 @@ def build_tab(video: gr.Video) -> None:
                                       info="recipes predicted to need more are refused before running")
             with gr.Row():
                 run = gr.Button("Measure", variant="primary", elem_id="training-cost-run")
-                stop = gr.Button("Stop", variant="stop", elem_id="training-cost-stop")
+                stop = stop_button("training-cost-stop")
         with gr.Column(scale=2):
             summary = gr.Markdown("Press **Measure**: the fp32 baseline, each ticked technique and the combination "
                                   "train in turns; figures appear as the memory of each recipe is measured.",
@@ -136,10 +162,16 @@ def build_tab(video: gr.Video) -> None:
                             "averaged. With ZeRO-1 each process keeps AdamW's state for only its shard of the "
                             "parameters. Both processes share this machine's cores, so this shows memory per "
                             "process, not a speed-up. Uses the model and batch settings on the left.")
-                parallel_run = gr.Button("Measure data parallel vs ZeRO-1", elem_id="training-cost-parallel-run")
+                with gr.Row():
+                    parallel_run = gr.Button("Measure data parallel vs ZeRO-1", elem_id="training-cost-parallel-run")
+                    parallel_stop = stop_button("training-cost-parallel-stop")
                 parallel_view = gr.Dataframe(headers=PARALLEL_HEADERS, label="Per process", interactive=False,
                                              elem_id="training-cost-parallel")
-    view = TrainingCostView(cached, taxonomy, bars, losses, table, summary)
+            with gr.Row():
+                download_button = gr.Button("Download (zip)", scale=0,
+                                            elem_id="training-cost-download")
+                bundle = gr.File(label="Download", elem_id="training-cost-bundle")
+    view = TrainingCostView(cached, info, taxonomy, bars, losses, table, summary)
     event = run.click(bind(measure_training_cost, view),
                       inputs=[video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
                               num_frames, image_size, width, depth, steps, budget_mb, measure, cached_parallel],
@@ -147,6 +179,9 @@ def build_tab(video: gr.Video) -> None:
     parallel_event = parallel_run.click(
         measure_parallel, inputs=[video, data, batch_size, num_frames, image_size, width, depth, cached, measure],
         outputs=[cached_parallel, parallel_view, taxonomy], api_name="training_cost_parallel")
-    stop.click(None, None, None, cancels=[event, parallel_event], api_visibility="private")
+    cancel_on(stop, event, parallel_event)
+    cancel_on(parallel_stop, parallel_event)
+    download_button.click(download, inputs=[cached, info, cached_parallel, measure], outputs=bundle,
+                          api_name="training_cost_download", api_visibility="undocumented")
     measure.change(rerender, inputs=[cached, measure, cached_parallel], outputs=[taxonomy, bars],
                    api_visibility="private")

@@ -1,17 +1,20 @@
 """Tubes tab: TubeViT's sparse tube kernels, where they sample, what they save, and what the model relied on."""
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 
 import gradio as gr
 
 from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
+from demos.stop import cancel_on, stop_button, stoppable
 from lib.errors import UserInputError
 from lib.methods.tubes import (
     DEFAULT_MODEL,
     PAPER_TUBES,
     PRETRAINED_MODEL,
     TUBE_MODELS,
+    export_tubes,
     real_video_advice,
     render_costs,
     render_kernels,
@@ -62,6 +65,7 @@ class TubesView:
     """The tab's output components, built in build_tab and handed to the handlers that fill many of them."""
 
     state: gr.State
+    info: gr.State
     summary: gr.Markdown
     top: gr.Label
     tube_weights: gr.Plot
@@ -78,8 +82,9 @@ class TubesView:
 
     def run_outputs(self) -> list:
         """Every output of the main action, in the order of the `tubes` API endpoint."""
-        return [self.state, self.summary, self.top, self.tube_weights, self.pooling, self.kernels, self.kernel_gif,
-                self.sampling, self.volume, self.costs, self.cost_plot, self.position, self.frame, self.token]
+        return [self.state, self.info, self.summary, self.top, self.tube_weights, self.pooling, self.kernels,
+                self.kernel_gif, self.sampling, self.volume, self.costs, self.cost_plot, self.position, self.frame,
+                self.token]
 
     def edit_outputs(self) -> list:
         """The outputs an edit of the tube table changes (the model is not re-run)."""
@@ -96,15 +101,21 @@ def _geometry_outputs(view: TubesView, result, frame: int, token: int) -> dict:
             view.costs: rows, view.cost_plot: cost_fig, view.position: render_position(result, token)}
 
 
+@stoppable
 @video_handler
 def run(path, model_name, frames_value, short_value, rows, progress=gr.Progress(), *, view: TubesView):
     """Main action (api_name="tubes"): video + model + tube table -> every view of the tab, and the result."""
-    progress(0.1, desc="decoding, tokenising and running the model")
+    tubes = parse_tube_rows(rows)
+    progress(0.05, desc="decoding the clip, tokenising it and running the model")
     result = run_tubes(path, model_name=model_name, tubes=None, num_frames=int(frames_value),
                        short_side=int(short_value))
-    result = update_tubes(result, parse_tube_rows(rows))
+    progress(0.7, desc="laying out the analysed tubes")
+    result = update_tubes(result, tubes)
+    progress(0.8, desc="drawing kernels, sampling boxes, costs and position codes")
     label, overlay, weights_fig = render_prediction(result)
-    return {view.state: keep(result, "Tubes"), view.summary: render_summary(result), view.top: label,
+    info = {"settings": {"model": model_name, "num_frames": int(frames_value), "short_side": int(short_value)},
+            "clip": path}
+    return {view.state: keep(result, "Tubes"), view.info: info, view.summary: render_summary(result), view.top: label,
             view.tube_weights: weights_fig, view.pooling: overlay, view.kernels: render_kernels(result),
             view.kernel_gif: write_kernel_gif(result, channels=8, order="norm"),
             **_geometry_outputs(view, result, 0, 0),
@@ -145,10 +156,22 @@ def redraw_kernels(handle, order_value, channel_count):
             write_kernel_gif(result, channels=int(channel_count), order=order_value))
 
 
+@friendly_errors
+def download(handle, info, progress=gr.Progress()):
+    """Handler (api_name="tubes_download"): the stored result -> tubes.zip (pictures, kernels video, arrays,
+    manifest.json); nothing is recomputed. A generator: the zip's folder is deleted once Gradio has copied it."""
+    result = stored(handle)
+    if result is None:
+        raise UserInputError("Run the model first (Tokenise the clip and run the model), then download.")
+    progress(0.2, desc="writing pictures, arrays and the kernels video into one zip")
+    with tempfile.TemporaryDirectory(prefix="tubes-export-") as folder:
+        yield str(export_tubes(result, folder, **(info or {})))
+
+
 def build_tab(video: gr.Video) -> None:
     """The Tubes tab's components and wiring; `video` is the shared clip chooser."""
     gr.Markdown(INTRO)
-    state = result_state()
+    state, info = result_state(), gr.State(None)
     with gr.Row():
         model = gr.Dropdown(list(TUBE_MODELS), value=DEFAULT_MODEL, label="Model")
         num_frames = gr.Slider(8, 64, value=32, step=1, label="Frames sampled from the clip")
@@ -157,7 +180,9 @@ def build_tab(video: gr.Video) -> None:
     tubes = gr.Dataframe(value=DEFAULT_ROWS, headers=COLUMNS, datatype=["number"] * 9, column_count=(9, "fixed"),
                          label="Tubes analysed on the clip (edit a cell: token count and costs update)",
                          interactive=True, elem_id="tubes-table")
-    run_button = gr.Button("Tokenise the clip and run the model", variant="primary")
+    with gr.Row():
+        run_button = gr.Button("Tokenise the clip and run the model", variant="primary", elem_id="tubes-run")
+        stop = stop_button("tubes-stop")
     summary = gr.Markdown(elem_id="tubes-summary")
     with gr.Row():
         top = gr.Label(num_top_classes=5, label="Prediction (top 5; none when the head was not trained for video)")
@@ -185,11 +210,18 @@ def build_tab(video: gr.Video) -> None:
         costs = gr.Dataframe(headers=COST_HEADERS, interactive=False,
                              label="Savings on this clip (ViT-B encoder; torch counts a multiply-add as 2 FLOPs)")
         cost_plot = gr.Plot(label="Tokens and forward GFLOPs")
-    view = TubesView(state=state, summary=summary, top=top, tube_weights=tube_weights, pooling=pooling,
+    with gr.Row():
+        download_button = gr.Button("Download (zip)", scale=0,
+                                    elem_id="tubes-download")
+        bundle = gr.File(label="Download", elem_id="tubes-bundle")
+    view = TubesView(state=state, info=info, summary=summary, top=top, tube_weights=tube_weights, pooling=pooling,
                      kernels=kernels, kernel_gif=kernel_gif, frame=frame, token=token, sampling=sampling,
                      volume=volume, position=position, costs=costs, cost_plot=cost_plot)
-    run_button.click(bind(run, view), inputs=[video, model, num_frames, short_side, tubes],
-                     outputs=view.run_outputs(), api_name="tubes")
+    event = run_button.click(bind(run, view), inputs=[video, model, num_frames, short_side, tubes],
+                             outputs=view.run_outputs(), api_name="tubes")
+    cancel_on(stop, event)
+    download_button.click(download, inputs=[state, info], outputs=bundle, api_name="tubes_download",
+                          api_visibility="undocumented")
     tubes.input(bind(edit_tubes, view), inputs=[state, tubes, frame, token],
                 outputs=view.edit_outputs(), api_name="edit_tubes", api_visibility="private")
     for slider in (frame, token):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from browser_steps import open_with_example
 def test_compare_api_runs_both_tube_models(api_client):
     state_free = api_client.predict(clip("toy_left"), "tubes", "tubevit-tiny-toy", 0, "vivit-dense-tiny-toy", 0,
                                     api_name="/compare")
-    summary, image_a, image_b, frame, caption, table, exported = state_free
+    summary, image_a, image_b, frame, caption, table = state_free
     assert "TubeViT-tiny vs its dense twin" in summary and "toy_left.mp4" in summary
     assert image_a["label"].startswith("A: TubeViT-tiny") and Path(image_a["value"]).exists()
     assert image_b["label"].startswith("B: dense twin") and Path(image_b["value"]).exists()
@@ -20,7 +21,8 @@ def test_compare_api_runs_both_tube_models(api_client):
     assert caption.startswith("Frame 16 of the 32")
     rows = {row[0]: row[1:] for row in table["data"]}
     assert rows["tokens"] == ["99", "576"] and rows["true action (toy example)"] == ["left", "left"]
-    data = json.loads(Path(exported).read_text())
+    exported = api_client.predict(api_name="/compare_download")  # the zip of both sides; numbers in its manifest
+    data = json.loads(zipfile.ZipFile(exported).read("manifest.json"))["numbers"]
     assert data["A"]["numbers"]["tokens"] == 99 and data["B"]["numbers"]["tokens"] == 576
 
 

@@ -14,16 +14,19 @@
     query_picker(result), local_vs_global(result)                        # ipywidgets (notebook; lazy)
 
 Everything returns an AttentionResult (result.py) or reads one; images are (H, W, 3) uint8.
-MODEL_CHOICES lists the models run_attention takes; STPT_MODEL / STPT_TWIN are the bundled pair.
+MODEL_CHOICES lists the models run_attention takes; STPT_MODEL / STPT_TWIN are the bundled pair;
+time_estimate(model) says how long a pretrained model's run takes here, before it runs.
 Toy-world data: toy_window(seed) (one held-out detection window), SEEDS (the train / held-out split);
 window_token_indices(grid, window) shows how a token grid is cut into 3-D windows.
     real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
+    export_attention(result, folder, settings={...}, clip=path)  # Download zip
 """
 from __future__ import annotations
 
 from lib.hooks.flops import MACS_NOTE
 from lib.methods.attention.data import SEEDS, toy_window
 from lib.methods.attention.detection import Detection, Segment, mean_average_precision
+from lib.methods.attention.export import attention_export_parts, export_attention
 from lib.methods.attention.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.attention.record import PARTS
 from lib.methods.attention.render import (
@@ -42,7 +45,15 @@ from lib.methods.attention.render import (
     summary,
 )
 from lib.methods.attention.result import AttentionResult
-from lib.methods.attention.task import DISPLAY_SIZE, MODEL_CHOICES, STPT_MODEL, STPT_TWIN, run_attention, run_stpt
+from lib.methods.attention.task import (
+    DISPLAY_SIZE,
+    MODEL_CHOICES,
+    STPT_MODEL,
+    STPT_TWIN,
+    run_attention,
+    run_stpt,
+    time_estimate,
+)
 from lib.methods.attention.windows import window_token_indices
 
 _WIDGETS = ("query_picker", "local_vs_global")  # loaded on first use: the app never needs ipywidgets
@@ -61,11 +72,13 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "export_attention", "attention_export_parts",
+
     "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "DISPLAY_SIZE", "MACS_NOTE", "MODEL_CHOICES", "PARTS", "SEEDS", "STPT_MODEL", "STPT_TWIN", "AttentionResult",
     "Detection", "QueryViews", "Segment", "attention_panels", "cost_table", "layer_label", "local_vs_global",
     "mean_average_precision",
     "plot_layer_stats", "plot_timeline", "query_picker", "query_token", "query_views", "render_compare",
-    "render_picker", "render_query", "render_rollout", "run_attention", "run_stpt", "summary", "toy_window",
-    "window_token_indices",
+    "render_picker", "render_query", "render_rollout", "run_attention", "run_stpt", "summary", "time_estimate",
+    "toy_window", "window_token_indices",
 ]

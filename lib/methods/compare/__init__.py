@@ -8,7 +8,9 @@
 
 COMPARISONS maps a key to its ComparisonSpec (menu, defaults, run, render); get_comparison(key) checks
 the key. This is the one package that imports other methods, and only through their faces.
+    export_compare(result, folder, settings={...}, clip=path)  # Download zip
 """
+from lib.methods.compare.export import compare_export_parts, export_compare
 from lib.methods.compare.spec import ComparisonSpec, Setting, Side
 from lib.methods.compare.task import (
     COMPARISONS,
@@ -22,5 +24,7 @@ from lib.methods.compare.task import (
     write_numbers_json,
 )
 
-__all__ = ["COMPARISONS", "CompareResult", "ComparisonSpec", "Setting", "Side", "compare_numbers", "compare_rows",
+__all__ = [
+    "export_compare", "compare_export_parts",
+    "COMPARISONS", "CompareResult", "ComparisonSpec", "Setting", "Side", "compare_numbers", "compare_rows",
            "get_comparison", "render_compare", "run_compare", "summary", "write_numbers_json"]

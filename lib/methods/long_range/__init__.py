@@ -21,9 +21,11 @@ Where things live: task.py (run_*), result.py (result types), render.py (every f
 s4_layer.py / s4_kernel.py (the decoders and the S4D math), frame_encoder.py, data.py (the toy counting task),
 cost_curves.py / cost_measure.py (live cost measurement), training.py (scripts/train_long_range.py's parts).
     real_video_notice(video, model) -> str | None   the one line on a real clip under a toy model
+    export_long_range(result, folder, settings={...}, clip=path, curves=curves)  # Download zip
 """
 from lib.methods.long_range.cost_curves import CostCurves, check_attention_fits, predict_attention_bytes
 from lib.methods.long_range.data import COUNT_LABELS, NUM_FRAMES
+from lib.methods.long_range.export import export_long_range, long_range_export_parts
 from lib.methods.long_range.notice import real_video_notice
 from lib.methods.long_range.render import (
     cost_summary,
@@ -49,6 +51,8 @@ from lib.methods.long_range.s4_kernel import (
 from lib.methods.long_range.task import MAX_TOY_FRAMES, attention_span, run_cost_curves, run_long_range
 
 __all__ = [
+    "export_long_range", "long_range_export_parts",
+
     "real_video_notice",
     "COUNT_LABELS", "MAX_TOY_FRAMES", "NUM_FRAMES", "CostCurves", "DecoderRun", "LongRangeResult", "attention_span",
     "check_attention_fits", "cost_summary", "discretize_zoh", "kernel_of", "memory_length", "predict_attention_bytes",

@@ -22,7 +22,9 @@ Usage map (the Gradio tab demos/mask_propagation.py and notebooks/mask_propagati
 Steps behind run_mask_propagation: segmentors.py (key-frame masks), propagate.py (warping, diagnostics),
 metrics.py (reference, IoUs, drift), sweep.py; models in segmentor_model.py / flow_model.py; training.py.
     real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
+    export_mask_propagation(result, folder, settings={...}, clip=path, sweep=points)  # Download zip
 """
+from lib.methods.mask_propagation.export import export_mask_propagation, mask_propagation_export_parts
 from lib.methods.mask_propagation.flow import dis_flow, zero_flow
 from lib.methods.mask_propagation.metrics import warp_error
 from lib.methods.mask_propagation.motion import FLOW_METHODS
@@ -56,6 +58,8 @@ from lib.methods.mask_propagation.task import (
 from lib.methods.mask_propagation.widgets import preview
 
 __all__ = [
+    "export_mask_propagation", "mask_propagation_export_parts",
+
     "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "BUNDLED_SEGMENTOR", "FLOW_METHODS", "PAINTED", "SEGMENTORS", "SWEEP_HEADERS", "SWEEP_KS",
     "CostSweep", "MaskPropagationResult", "PropagationClip",

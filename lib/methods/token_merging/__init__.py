@@ -14,11 +14,15 @@
     tome.summary(); render_tome_groups(tome)      # FLOPs and wall time; each frame's groups after the last block
 
 encoder_choices() lists the frame encoders (DEFAULT_MODEL first); METRICS the similarity metrics.
+default_frames(model) is the frame count a default action samples (fewer for big pretrained towers, so it stays
+under ~10 s here); time_estimate(model, frames) says how long encoding takes, before it runs.
 `video` is a path (decoded here, LongVLM's bin-middle sampling by segments) or an already decoded Clip.
 A CLIP tower gets its frames decoded from the source at its processor's size and centre-cropped (224 x 224).
     real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
+    export_token_merging(result, folder, settings={...}, clip=path, tome=tome_result)  # Download zip
 """
 from lib.methods.token_merging.encoder import run_tome_encoder
+from lib.methods.token_merging.export import export_token_merging, token_merging_export_parts
 from lib.methods.token_merging.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.token_merging.render import (
     budget_rows,
@@ -34,10 +38,17 @@ from lib.methods.token_merging.render import (
 )
 from lib.methods.token_merging.result import TokenMergingResult, ToMeEncoderResult
 from lib.methods.token_merging.segments import METRICS, SegmentMerge
-from lib.methods.token_merging.task import DEFAULT_MODEL, encoder_choices, run_token_merging
+from lib.methods.token_merging.task import (
+    DEFAULT_MODEL,
+    default_frames,
+    encoder_choices,
+    run_token_merging,
+    time_estimate,
+)
 
-__all__ = ["PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
+__all__ = ["export_token_merging", "token_merging_export_parts",
+           "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
            "DEFAULT_MODEL", "METRICS", "SegmentMerge", "ToMeEncoderResult", "TokenMergingResult", "budget_rows",
            "encoder_choices", "group_picture", "highlight_sources", "render_budget", "render_groups",
            "render_merge_steps", "render_similarity", "render_sources", "render_timeline", "render_tome_groups",
-           "run_tome_encoder", "run_token_merging"]
+           "run_tome_encoder", "run_token_merging", "default_frames", "time_estimate"]

@@ -17,8 +17,10 @@ Usage map (the Gradio tab and notebooks/training_cost.ipynb import only from her
 Where things live: task.py (run_* / iter_*), result.py (the result type and its ratios), render.py (figures
 and tables), widgets.py (the notebook widget), model.py, recipe.py, step.py, memory.py, predict.py,
 parallel.py, rss.py, taxonomy.py, data.py.
+    export_training_cost(result, folder, settings={...}, clip=path, measure="peak", parallel=parallel)  # Download zip
 """
 from lib.methods.training_cost.data import toy_batch
+from lib.methods.training_cost.export import export_training_cost, training_cost_export_parts
 from lib.methods.training_cost.model import SmallVideoTransformerConfig
 from lib.methods.training_cost.predict import parameter_counts, predict_memory
 from lib.methods.training_cost.recipe import TECHNIQUES, TrainingRecipe, recipe_for
@@ -50,6 +52,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "export_training_cost", "training_cost_export_parts",
     "DATA_SOURCES", "DEFAULT_TECHNIQUES", "MEMORY_MEASURES", "PARALLEL_HEADERS", "TABLE_HEADERS", "TECHNIQUES",
     "SmallVideoTransformerConfig", "TrainingCostResult", "TrainingRecipe", "build_model", "forward_backward",
     "initial_state", "iter_training_cost", "measure_recipe", "parameter_counts", "parallel_table", "predict_memory",

@@ -20,8 +20,10 @@ The face of the method: the Tubes tab, its notebook and the Tubes comparison imp
 Inside: geometry.py (tube layouts), position.py (sin-cos codes), kernels.py (kernel inflation, colouring),
 cost.py (token and FLOP counts), model.py / hub.py (TubeViT, TubeViT-B from a ViT-B/16), task.py (run_*),
 result.py (TubesResult), render.py + render_images.py (pictures), data.py + training.py (the training script's).
+    export_tubes(result, folder, settings={...}, clip=path)  # Download zip
 """
 from lib.methods.tubes.cost import EncoderSize, TokeniserCost, compare_tokenisers
+from lib.methods.tubes.export import export_tubes, tubes_export_parts
 from lib.methods.tubes.geometry import (
     PAPER_INPUT,
     PAPER_TUBES,
@@ -58,6 +60,8 @@ from lib.methods.tubes.task import (
 )
 
 __all__ = [
+    "export_tubes", "tubes_export_parts",
+
     "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "DEFAULT_MODEL", "PAPER_INPUT", "PAPER_TUBES", "TUBE_MODELS", "EncoderSize", "TokeniserCost", "TubeLayout",
     "TubeSpec", "TubesResult", "compare_tokenisers", "count_tube_flops", "dense_tubelets", "describe_scaled_tubes",

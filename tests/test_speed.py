@@ -1,0 +1,46 @@
+"""lib.models.speed: estimates from the catalog's FLOPs, replaced by the measured rate after a run."""
+from __future__ import annotations
+
+import pytest
+
+from lib.methods.token_merging import default_frames, time_estimate
+from lib.models import get_spec
+from lib.models.speed import estimate_seconds, fitting_inputs, forget_speeds, record_speed
+
+
+@pytest.fixture(autouse=True)
+def fresh_speeds():
+    forget_speeds()
+    yield
+    forget_speeds()
+
+
+def test_estimate_scales_with_inputs_and_uses_catalog_flops():
+    one, ten = estimate_seconds("clip-vit-l14", 1), estimate_seconds("clip-vit-l14", 10)
+    assert one.gflops == pytest.approx(get_spec("clip-vit-l14").gflops_per_input)
+    assert ten.seconds == pytest.approx(10 * one.seconds)
+    assert not one.measured and one.rate_gflops > 0
+
+
+def test_a_measured_run_replaces_the_guess():
+    record_speed("clip-vit-b16", inputs=20, seconds=2.0)  # 20 x 35.13 GFLOPs in 2 s
+    estimate = estimate_seconds("clip-vit-b16", 40)
+    assert estimate.measured
+    assert estimate.rate_gflops == pytest.approx(20 * 35.13 / 2.0)
+    assert estimate.seconds == pytest.approx(4.0, rel=1e-3)
+    assert "as measured" in estimate.sentence("40 frames") and "40 frames" in estimate.sentence("40 frames")
+    assert fitting_inputs("clip-vit-b16", budget_s=1.0) == 10
+
+
+def test_bundled_models_have_no_estimate():
+    with pytest.raises(ValueError, match="gflops_per_input"):
+        estimate_seconds("frame-vit-toy", 10)
+    record_speed("frame-vit-toy", inputs=10, seconds=1.0)  # ignored, not an error
+    assert time_estimate("frame-vit-toy", 100) == ""
+
+
+def test_default_frames_are_fewer_for_big_towers():
+    assert default_frames("frame-vit-toy") == 100
+    assert default_frames("clip-vit-l14") < default_frames("clip-vit-b16") <= 100
+    assert default_frames("clip-vit-l14") % 10 == 0  # whole segments at the tab's default of 10
+    assert "20 frames" in time_estimate("clip-vit-l14", 20)
