@@ -49,8 +49,10 @@ def frame_caption(result: MaskPropagationResult, t: int) -> str:
     track = result.track
     if track.is_key[t]:
         how = "segmented" if t == 0 or result.segmentor != "painted" else "re-anchored on propagated masks"
-        return f"frame {t}: key frame ({how})"
-    return f"frame {t}: warped from key frame {track.key_index[t]} (+{track.since_key[t]})"
+        caption = f"frame {t}: key frame ({how})"
+    else:
+        caption = f"frame {t}: warped from key frame {track.key_index[t]} (+{track.since_key[t]})"
+    return "  \n".join((caption, *result.notes))
 
 
 def render_overlay(result: MaskPropagationResult, t: int) -> np.ndarray:

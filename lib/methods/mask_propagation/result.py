@@ -42,6 +42,7 @@ class MaskPropagationResult:
     reference_kind says which ("ground truth", "per-frame segmentation" or "none"). frame_iou (T,) mIoU of
     each frame vs reference (NaN without one); miou over the clip; drift (k,) mean frame IoU by frames since
     the last key frame. segmentations: per-frame segmentations (None for painted masks), reused by the sweep.
+    notes: sentences about how the clip was read (e.g. cut short for a pretrained segmentor), shown with the frames.
     """
 
     frames: np.ndarray
@@ -58,6 +59,7 @@ class MaskPropagationResult:
     key_flops: int
     key_seconds: float
     segmentations: tuple[Segmentation, ...] | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()
 
     @property
     def has_ground_truth(self) -> bool:

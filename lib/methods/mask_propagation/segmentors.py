@@ -25,7 +25,7 @@ from lib.models.preprocess import PreprocessConfig, normalise_frames, resize_fra
 IMAGENET_MEAN = torch.tensor((0.485, 0.456, 0.406)).view(1, 3, 1, 1)
 IMAGENET_STD = torch.tensor((0.229, 0.224, 0.225)).view(1, 3, 1, 1)
 PAINTED_LOGIT = 8.0  # a painted (hard) mask as logits: sigmoid(8) = 0.9997
-REFERENCE_BATCH = 4  # frames per forward when segmenting the frames only the per-frame reference needs
+REFERENCE_BATCH = 1  # frames per forward: on CPU Mask2Former runs slower per frame in batches (0.78 vs 0.53 s, bf16)
 
 # FLOPs per (model, input size), counted once per process: a segmentor is built per run, and counting is a forward
 _FLOPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -193,7 +193,7 @@ def segment_every_frame(segmentor: KeyFrameSegmentor, frames: np.ndarray,
     place of `frames` when given; the FLOPs are those of the size the model receives.
     Propagation reads only the key frames'; the others are the per-frame baseline it is compared with.
     The latency of one segmentation is timed on single frames (the first two, the faster counts: the very first
-    forward also sets up kernels); the rest are segmented REFERENCE_BATCH at a time, which is faster per frame.
+    forward also sets up kernels); the rest are segmented REFERENCE_BATCH at a time.
     """
     source = frames if model_frames is None else model_frames
     if len(source) != len(frames):
