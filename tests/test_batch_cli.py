@@ -1,5 +1,6 @@
-"""The batch command: inputs (folder, glob, lists), sweeps, the in-process engine, and --address against a
-second local Ray head started here (`ray start --head`, a real cluster, not a mock)."""
+"""The batch command: inputs (folder, glob, lists), sweeps, the in-process engine, and --address (a GCS address
+and a ray:// Ray Client address) against a second local Ray head started here (`ray start --head`, a real
+cluster, not a mock)."""
 from __future__ import annotations
 
 import os
@@ -70,30 +71,58 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.mark.slow
-def test_address_runs_on_a_second_ray_head(clips, tmp_path):
+def _wait_for_port(port: int, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.5)
+    raise TimeoutError(f"nothing listens on port {port} after {seconds} s")
+
+
+# The head and the driver agree on no token auth (a local ray.init() may have left ~/.ray/auth_token, which
+# `ray start` would then require).
+RAY_ENV = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
+
+
+@pytest.fixture(scope="module")
+def second_head():
+    """A second Ray head on this machine (`ray start --head`, 1 CPU, with a Ray Client server): its GCS and
+    Ray Client ports."""
     pytest.importorskip("ray", reason="Ray comes with requirements-batch.txt")
     ray_cli = Path(sys.executable).with_name("ray")
-    port = _free_port()
-    # The head and the driver agree on no token auth (a local ray.init() may have left ~/.ray/auth_token,
-    # which `ray start` would then require); a short temp dir keeps Ray's socket paths under 108 bytes.
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
-    temp = tempfile.mkdtemp(prefix="rayhead", dir="/tmp")
+    port, client_port = _free_port(), _free_port()
+    temp = tempfile.mkdtemp(prefix="rayhead", dir="/tmp")  # short: Ray's socket paths must stay under 108 bytes
     head = subprocess.Popen([str(ray_cli), "start", "--head", "--block", f"--port={port}", "--num-cpus=1",
-                             "--include-dashboard=false", f"--ray-client-server-port={_free_port()}",
-                             f"--temp-dir={temp}"], env=env, cwd=ROOT,
+                             "--include-dashboard=false", f"--ray-client-server-port={client_port}",
+                             f"--temp-dir={temp}"], env=RAY_ENV, cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        time.sleep(8)  # the head's GCS and raylet come up
-        out = tmp_path / "out"
-        done = subprocess.run([sys.executable, "-m", "lib.batch", str(clips), "--task", "long-range", "--output",
-                               str(out), "--address", f"127.0.0.1:{port}"], env=env, cwd=ROOT, capture_output=True,
-                              text=True, timeout=240)
-        assert done.returncode == 0, done.stderr[-3000:]
-        rows = read_table(out).to_pylist()
-        assert len(rows) == 2
-        assert all(row["worker"].endswith(tuple(str(d) for d in range(10))) for row in rows)
+        _wait_for_port(port, 60)
+        _wait_for_port(client_port, 60)
+        yield port, client_port
     finally:
         head.terminate()  # `ray start --block` stops the processes it started
         head.wait(timeout=60)
         shutil.rmtree(temp, ignore_errors=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("form", ["gcs", "ray-client"])
+def test_address_runs_on_a_second_ray_head(form, second_head, clips, tmp_path):
+    port, client_port = second_head
+    address = f"127.0.0.1:{port}" if form == "gcs" else f"ray://127.0.0.1:{client_port}"
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "lib.batch", str(clips), "--task", "long-range", "--output", str(out),
+               "--address", address]
+    done = subprocess.run(command, env=RAY_ENV, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = read_table(out).to_pylist()
+    assert sorted(Path(r["path"]).name for r in rows) == sorted(p.name for p in clips.glob("*.mp4"))
+    row = rows[0]
+    local, _ = run_dataset(clips / Path(row["path"]).name, task="long-range")  # the same numbers as in process
+    assert (row["tokens"], row["s4_prediction"]) == (local["tokens"], local["s4_prediction"])
+    assert row["s4_score"] == pytest.approx(local["s4_score"], rel=1e-4)
+    again = subprocess.run(command, env=RAY_ENV, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert "2 of 2 jobs already there" in again.stdout  # resume works through the cluster as well

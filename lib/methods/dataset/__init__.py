@@ -6,13 +6,15 @@ Usage map (python -m lib.batch, demos/dataset.py and notebooks/dataset.ipynb cal
     jobs = make_jobs(find_videos(["assets/examples"]), "tubes", {"num-frames": "16,32"})  # a sweep
     summary = run_batch(BatchConfig(inputs=("assets/examples",), task="tubes", output="out"))  # Ray -> Parquet
     results = load_results("assets/results")     # DatasetResults: rows and errors (pyarrow only, no Ray)
+    results = load_results(results_source(typed, uploads, public=public_server()))  # what a Space may read
     render_scatter(results, x, y, colour) / render_histogram(results, column)   plotly figures
     table_rows(results, task, sort_by=) -> (headers, rows); error_rows(results) -> the errors table
     open_row(results, task, index) -> RowTarget (the video on this machine, the tab's title, its settings)
 
 Inside: settings.py (tasks, options, sweeps, keys), measure.py (run_<tab> -> a flat row: the one code path),
 identity.py (path, SHA-256, duration, resolution), job.py (a row or an error row), inputs.py (folders, globs,
-lists), engine.py (Ray Data), store.py (Parquet parts, resume, compaction), progress.py (the bar),
+lists), engine.py (the job), ray_pipeline.py (Ray Data, and through Ray Client), sources.py (what a public
+server may read), store.py (Parquet parts, resume, compaction), progress.py (the bar),
 artifacts.py (NPZ + PNG), results.py (reading for the tab), render.py (figures), cli.py (the command).
 """
 from __future__ import annotations
@@ -35,6 +37,7 @@ from lib.methods.dataset.results import (
     table_rows,
 )
 from lib.methods.dataset.settings import TAB_OF_TASK, TASKS
+from lib.methods.dataset.sources import public_server, results_source
 from lib.video import Clip
 
 
@@ -49,5 +52,5 @@ def run_dataset(video: str | Path | Clip, *, task: str = "tubes", settings: Mapp
 
 __all__ = ["BUNDLED_RESULTS", "TAB_OF_TASK", "TASKS", "BatchConfig", "BatchSummary", "DatasetResults", "Job",
            "RowTarget", "error_rows", "find_videos", "load_results", "make_jobs", "measure", "open_row",
-           "render_histogram", "render_scatter", "run_batch", "run_dataset", "run_job", "table_rows",
-           "task_defaults"]
+           "public_server", "render_histogram", "render_scatter", "results_source", "run_batch", "run_dataset",
+           "run_job", "table_rows", "task_defaults"]

@@ -28,8 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     for flag in CLI_OPTIONS:
         group.add_argument(f"--{flag}", default=None, metavar="V[,V...]")
     parser.add_argument("--address", default=None,
-                        help="an existing Ray cluster (ray://host:10001 or host:6379; default RAY_ADDRESS, else a "
-                             "local cluster on this machine)")
+                        help="an existing Ray cluster: host:6379 (its GCS, from a node of the cluster) or "
+                             "ray://host:10001 (Ray Client, from anywhere); default RAY_ADDRESS, else a local "
+                             "cluster on this machine")
     parser.add_argument("--num-workers", type=int, default=None, help="workers (default: one per CPU slot)")
     parser.add_argument("--cpus-per-worker", type=float, default=1.0)
     parser.add_argument("--gpus-per-worker", type=float, default=0.0)

@@ -2,22 +2,21 @@
 
     summary = run_batch(BatchConfig(inputs=("assets/examples",), task="tubes", output="results/tubes"))
 
-By default Ray starts a local cluster on this machine (`ray.init()`); `address` ("ray://host:10001", a GCS
-address "host:6379", or RAY_ADDRESS in the environment) runs the same job on an existing cluster, whose
-nodes must see the same project checkout and the same video paths. The driver streams records from the
-workers, writes them to Parquet parts as they arrive (a killed job keeps them), and skips keys already in
-the output (resume). engine="local" runs the same run_job in this process (the benchmark's baseline).
+By default Ray starts a local cluster on this machine (`ray.init()`); `address` (a GCS address "host:6379" when
+this machine is a node of the cluster, "ray://host:10001" through Ray Client from anywhere, or RAY_ADDRESS in
+the environment) runs the same job on an existing cluster, whose nodes must see the same project checkout and
+the same video paths (ray_pipeline.py: the pipeline, and why Ray Client needs a driver actor). This process
+streams records from the workers, writes them to Parquet parts as they arrive (a killed job keeps them), and
+skips keys already in the output (resume). engine="local" runs the same run_job in this process (a baseline).
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
-import resource
 import shlex
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -62,48 +61,32 @@ class BatchSummary:
     output: str
 
 
-def _json_default(value: object) -> object:
-    return value.item() if hasattr(value, "item") else str(value)
-
-
-class BatchWorker:
-    """The callable class of `map_batches`: one instance per Ray worker process, alive for the whole job, so
-    every model a face loads (faces cache them per process) is loaded once per worker, not once per clip."""
-
-    def __init__(self, artifacts: str | None, crash_marker_dir: str | None) -> None:
-        self.artifacts, self.crash_marker_dir = artifacts, crash_marker_dir
-
-    def __call__(self, batch: Mapping[str, Sequence]) -> dict[str, list[str]]:
-        records = []
-        for path, task, settings in zip(batch["path"], batch["task"], batch["settings"]):
-            job = Job.from_item({"path": path, "task": task, "settings": settings})
-            record = run_job(job, artifacts=self.artifacts, crash_marker_dir=self.crash_marker_dir)
-            record["worker"] = f"{os.uname().nodename}:{os.getpid()}"
-            record["worker_peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            records.append(json.dumps(record, default=_json_default))
-        return {"record": records}
+def ray_address(address: str | None) -> str | None:
+    """The cluster to join: `address`, else RAY_ADDRESS, else None (start a local cluster)."""
+    return address or os.environ.get("RAY_ADDRESS") or None
 
 
 def _ray_records(jobs: list[Job], config: BatchConfig, artifacts: str | None, marker: str | None) -> Iterator[dict]:
     import ray
+    from ray.util.client import ray as ray_client
 
+    from lib.methods.dataset.ray_pipeline import PipelineSpec, client_records, dataset_records
+
+    address = ray_address(config.address)
+    client = bool(address and address.startswith("ray://"))
     started = not ray.is_initialized()
     if started:
-        address = config.address or os.environ.get("RAY_ADDRESS") or None
-        ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
-                 runtime_env={"env_vars": {"PYTHONPATH": str(REPO_ROOT)}})
-    logging.getLogger("ray.data").setLevel(logging.WARNING)
-    try:
-        context = ray.data.DataContext.get_current()
-        context.enable_progress_bars = False  # the job's own bar counts videos, not blocks
-        workers = config.num_workers or max(1, int(ray.cluster_resources().get("CPU", 1) // config.cpus_per_worker))
-        dataset = ray.data.from_items([job.as_item() for job in jobs], override_num_blocks=min(len(jobs), 2000))
-        mapped = dataset.map_batches(BatchWorker, fn_constructor_kwargs={"artifacts": artifacts,
-                                                                         "crash_marker_dir": marker},
-                                     batch_size=1, concurrency=workers, num_cpus=config.cpus_per_worker,
-                                     num_gpus=config.gpus_per_worker or None)
-        for row in mapped.iter_rows():
-            yield json.loads(row["record"])
+        runtime_env = {"env_vars": {"PYTHONPATH": str(REPO_ROOT)}}
+        if client:  # Ray Client takes fewer options than a driver
+            ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING, runtime_env=runtime_env)
+        else:
+            ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
+                     runtime_env=runtime_env)
+    spec = PipelineSpec(num_workers=config.num_workers, cpus_per_worker=config.cpus_per_worker,
+                        gpus_per_worker=config.gpus_per_worker, artifacts=artifacts, crash_marker_dir=marker)
+    items = [job.as_item() for job in jobs]
+    try:  # also when the caller connected through Ray Client itself before run_batch
+        yield from (client_records if ray_client.is_connected() else dataset_records)(items, spec)
     finally:
         if started:
             ray.shutdown()

@@ -15,11 +15,14 @@ def _number(value: object) -> float | None:
 def render_scatter(results: DatasetResults, task: str, x: str, y: str, colour: str | None = None) -> go.Figure:
     """One point per row of `task` at (row[x], row[y]); one trace per value of `colour` (e.g. a setting, k)."""
     rows = [r for r in results.task_rows(task) if _number(r.get(x)) is not None and _number(r.get(y)) is not None]
-    groups: dict[str, list[dict]] = {}
+    groups: dict[object, list[dict]] = {}
     for row in rows:
-        groups.setdefault("all" if not colour else f"{colour} = {row.get(colour)}", []).append(row)
+        groups.setdefault(row.get(colour) if colour else None, []).append(row)
     figure = go.Figure()
-    for name, members in sorted(groups.items()):
+    # numbers in numeric order (k = 1, 2, 5, 10), then anything else by its text
+    for value, members in sorted(groups.items(), key=lambda kv: (_number(kv[0]) is None, _number(kv[0]) or 0,
+                                                                  str(kv[0]))):
+        name = f"{colour} = {value}" if colour else "all"
         figure.add_trace(go.Scatter(x=[r[x] for r in members], y=[r[y] for r in members], mode="markers", name=name,
                                     text=[Path(r["path"]).name for r in members],
                                     hovertemplate="%{text}<br>" + f"{x} %{{x}}<br>{y} %{{y}}<extra></extra>"))
