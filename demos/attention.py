@@ -17,7 +17,9 @@ from demos.common import (
     stored,
     video_handler,
 )
+from demos.gpu import gpu
 from demos.stop import cancel_on, stop_button, stoppable
+from demos.tab_controls import register
 from lib.errors import UserInputError
 from lib.methods.attention import (
     MACS_NOTE,
@@ -107,18 +109,34 @@ def index_slider(count: int, value: int = 0):
     return gr.update(minimum=0, maximum=count - 1, value=min(int(value), count - 1), interactive=True)
 
 
+@gpu(duration_s=120)  # VideoMAE-B recording all 12 layers is the slowest run (66 s on 2 CPU cores)
+def compute(video: str, model: str, compare: bool, layers: list[int] | None, parts: str, window_start: float | None):
+    """The model run (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable AttentionResult out."""
+    return run_attention(video, model=model, compare=compare, layers=layers, parts=parts, window_start=window_start)
+
+
 @stoppable
 @video_handler
-def record(video, model_name, compare_value, layers_text, parts_value="both", start_value=None,
-           progress=gr.Progress(), *, view: AttentionView) -> dict:
-    """Main action (api_name="attention"): video + model settings -> summary, costs, figures, query views.
+def record(video: str, model_name: str, compare_value: bool, layers_text: str, parts_value: str = "both",
+           start_value: float | None = None, progress: gr.Progress = gr.Progress(), *, view: AttentionView) -> dict:
+    """Attention tab (STPT, ECCV 2022; VideoMAE, TimeSformer): run a video transformer on a video, record its
+    attention maps per layer and head, and detect actions over time (api_name="attention").
 
-    start_value: where the pretrained video models' window starts (s); None or empty: the middle of the video."""
+    Args:
+        video: the video file to analyse (MP4 H.264 works best).
+        model_name: "stpt-tiny-toy" (bundled, local windows), "videomae-base-k400" or "timesformer-base-k400" (hub).
+        compare_value: also run STPT's all-global twin, to show local vs global attention on one colour scale.
+        layers_text: the blocks to record, numbers separated by commas (e.g. "0, 5, 11"); empty records every block.
+        parts_value: TimeSformer's divided attention: "both", "time" or "space" maps per block.
+        start_value: where VideoMAE's / TimeSformer's one window starts, in seconds; empty = the middle of the video.
+    Returns:
+        a summary, the cost table (tokens, FLOPs, attention memory), the detection timeline, per-layer attention
+        distance and entropy, and the query views (where a query patch attends, space-time rollout, local vs global).
+    """
     layers = parse_layers(layers_text)
     progress(0.05, desc="decoding the clip, running the model and recording its attention maps")
     start = None if start_value in (None, "") else float(start_value)
-    result = run_attention(video, model=model_name, compare=bool(compare_value), layers=layers,
-                           parts=parts_value or "both", window_start=start)
+    result = compute(video, model_name, bool(compare_value), layers, parts_value or "both", start)
     progress(0.8, desc="drawing the query views, rollout, timeline and layer statistics")
     window = result.window
     start_update = gr.update() if window is None else gr.update(
@@ -181,6 +199,7 @@ def build_tab(video: gr.Video) -> None:
         window_start = gr.Number(value=None, minimum=0, label="Window start (s): VideoMAE / TimeSformer",
                                  info="They see one clip as trained (VideoMAE 16 frames ~2 s, TimeSformer 8 x 32 "
                                       "~7.5 s); empty = the middle of the video.")
+    register("Attention", model=model, compare=compare, parts=parts)
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "attention")
     estimate = gr.Markdown(elem_id="attention-estimate")
     model.change(time_estimate, inputs=model, outputs=estimate, api_visibility="private")

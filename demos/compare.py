@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos.common import bind, friendly_errors, keep, result_state, stored, video_handler
+from demos.gpu import ProgressRelay, gpu
 from demos.stop import cancel_on, stop_button, stoppable
 from lib.errors import UserInputError
 from lib.methods.compare import (
@@ -66,12 +67,31 @@ def choose_comparison(key: str):
     return (f"_{spec.description}_", *_controls(key, "A"), *_controls(key, "B"))
 
 
+@gpu(duration_s=60)  # two runs of the tab's bundled models on one clip
+def compute(path: str, key: str, a: Setting, b: Setting, progress: gr.Progress):
+    """The model runs (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable CompareResult out."""
+    return run_compare(path, key, a, b, progress=ProgressRelay(progress))
+
+
 @stoppable
 @video_handler
-def compare(path, key, variant_a, number_a, variant_b, number_b, progress=gr.Progress(), *, view: CompareView):
-    """Main action (api_name="compare"): video + comparison + settings A and B -> both views and the table."""
-    result = run_compare(path, key, Setting(variant_a, number_a), Setting(variant_b, number_b),
-                         progress=lambda fraction, message: progress(fraction, desc=message))
+def compare(path: str, key: str, variant_a: str, number_a: float | None, variant_b: str, number_b: float | None,
+            progress: gr.Progress = gr.Progress(), *, view: CompareView) -> dict:
+    """Compare tab: run two models or two settings of one method on the same video, side by side with a shared
+    frame, and measure both (api_name="compare").
+
+    Args:
+        path: the video file to compare on (MP4 H.264 works best).
+        key: the comparison: "mask-propagation", "tubes", "attention" or "token-merging".
+        variant_a: side A's variant: a flow method (mpvss, dis, none), a model (e.g. tubevit-tiny-toy) or a metric.
+        number_a: side A's number: key-frame interval k, attention layer, or target tokens per segment (tubes: none).
+        variant_b: side B's variant, from the same choices as variant_a.
+        number_b: side B's number, with the same meaning as number_a.
+    Returns:
+        a summary, both sides' pictures at the middle frame, and a table of the numbers measured on each side
+        (accuracy, tokens, FLOPs, time).
+    """
+    result = compute(path, key, Setting(variant_a, number_a), Setting(variant_b, number_b), progress)
     start = result.num_frames // 2
     image_a, image_b, caption = render_compare(result, start)
     return {view.state: keep(result, "Compare"), view.info: {"clip": path}, view.text: summary(result),

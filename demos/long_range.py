@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos.common import bind, friendly_errors, keep, require_video, result_state, stored
+from demos.gpu import ProgressRelay, gpu
 from demos.stop import cancel_on, stop_button, stoppable
+from demos.tab_controls import register
 from lib.errors import UserInputError
 from lib.methods.long_range import (
     cost_summary,
@@ -63,13 +65,39 @@ class LongRangeView:
                 self.stages, self.stages_table, self.query]
 
 
+@gpu(duration_s=60)  # encoding 8,192 frame pairs, then both decoders
+def compute(video: str | None, seed: int, num_frames: int, budget_mb: float, progress: gr.Progress):
+    """The model run (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable LongRangeResult out."""
+    return run_long_range(video, seed=seed, num_frames=num_frames, budget_mb=budget_mb,
+                          progress=ProgressRelay(progress))
+
+
+@gpu(duration_s=60)  # one S4D and one attention layer timed at six lengths, forward and backward
+def compute_curves(longest: int, dim: int, heads: int, budget_mb: float, backward: bool, progress: gr.Progress):
+    """The measurement (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable CostCurves out."""
+    return run_cost_curves(longest=longest, dim=dim, heads=heads, budget_mb=budget_mb, backward=backward,
+                           progress=ProgressRelay(progress))
+
+
 @stoppable
 @friendly_errors  # not @video_handler: with the toy video chosen, no clip (None) is a valid first input
-def read_video(video, source_name, seed_value, frames_value, budget_mb, progress=gr.Progress(), *, view: LongRangeView):
-    """Main action (api_name="longrange"): toy video or chosen clip -> both decoders' answers and every figure."""
+def read_video(video: str | None, source_name: str, seed_value: float, frames_value: float, budget_mb: float,
+               progress: gr.Progress = gr.Progress(), *, view: LongRangeView) -> dict:
+    """Long range tab (ViS4mer, ECCV 2022): encode a long video's frames, read them with an S4 decoder and with its
+    attention twin, and count the bounces of the toy world's ball (api_name="longrange").
+
+    Args:
+        video: the chosen video file; read only when source_name is the chosen clip (may be empty otherwise).
+        source_name: "long toy video" (generated, its bounce count known) or "chosen video" (the video argument).
+        seed_value: the toy-world video's seed (a whole number; the same seed gives the same video).
+        frames_value: the toy video's length in frames at 25 fps, 256 to 8192 in steps of 64 (1024 by default).
+        budget_mb: memory the attention twin may use, 64 to 8192 MB (1024 by default); past it only S4 runs.
+    Returns:
+        both decoders' answers with per-part contributions, a filmstrip, S4 kernels next to attention rows,
+        receptive fields and the decoder stages.
+    """
     chosen = require_video(video) if source_name == SOURCES[1] else None
-    result = run_long_range(chosen, seed=int(seed_value or 0), num_frames=int(frames_value),
-                            budget_mb=float(budget_mb), progress=lambda f, m: progress(f, desc=m))
+    result = compute(chosen, int(seed_value or 0), int(frames_value), float(budget_mb), progress)
     progress(0.95, desc="drawing kernels, receptive fields, stages and the prediction")
     last = int(result.frame_indices[-2])
     middle = int(result.frame_indices[len(result.frame_indices) // 2])
@@ -94,11 +122,22 @@ def redraw_kernels(handle, query_frame, channel_text):
 
 @stoppable
 @friendly_errors
-def measure(longest_value, width_value, heads_value, backward_value, budget_mb, progress=gr.Progress()):
-    """Handler (api_name="longrange_costs"): settings -> (cost-curve figure, one-line reading of it, the curves)."""
-    curves = run_cost_curves(longest=int(longest_value), dim=int(width_value), heads=int(heads_value),
-                             budget_mb=float(budget_mb), backward=bool(backward_value),
-                             progress=lambda f, m: progress(f, desc=m))
+def measure(longest_value: float, width_value: int, heads_value: int, backward_value: bool, budget_mb: float,
+            progress: gr.Progress = gr.Progress()):
+    """Long range tab, cost curves: time and memory of one S4D layer vs one attention layer as the sequence grows,
+    measured live on this machine (api_name="longrange_costs").
+
+    Args:
+        longest_value: the longest sequence measured, 1024 to 32768 tokens (8192 by default); six lengths from 256.
+        width_value: the layers' width in channels: 32, 64 (default) or 128.
+        heads_value: the attention layer's head count: 1 (default), 2 or 4.
+        backward_value: also time the backward pass (training), not only the forward pass.
+        budget_mb: memory attention may use, 64 to 8192 MB (1024 by default); lengths over it are not run.
+    Returns:
+        the cost-curve figure, a one-line reading of it, and the measured curves.
+    """
+    curves = compute_curves(int(longest_value), int(width_value), int(heads_value), float(budget_mb),
+                            bool(backward_value), progress)
     return render_cost_curves(curves), cost_summary(curves), curves
 
 
@@ -164,6 +203,7 @@ def build_tab(video: gr.Video) -> None:
                                     elem_id="longrange-download")
         bundle = gr.File(label="Download", elem_id="longrange-bundle")
 
+    register("Long range", budget_mb=budget, also={source: SOURCES[1]})  # a row read the chosen video
     event = run_button.click(bind(read_video, view), inputs=[video, source, seed, num_frames, budget],
                              outputs=view.outputs(), api_name="longrange")
     cancel_on(stop, event)

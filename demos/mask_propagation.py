@@ -8,7 +8,9 @@ from pathlib import Path
 import gradio as gr
 
 from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
+from demos.gpu import ProgressRelay, gpu
 from demos.stop import cancel_on, stop_button, stoppable
+from demos.tab_controls import register
 from lib.errors import UserInputError
 from lib.methods.mask_propagation import (
     BUNDLED_SEGMENTOR,
@@ -80,13 +82,38 @@ def first_frame(path: str | None):
     return editor_value(load_propagation_clip(path).frames[0])  # decoded once: the run reuses this decode
 
 
+@gpu(duration_s=90)  # Mask2Former Swin-T on every key frame of a long clip is the slowest run
+def compute(path: str, segmentor: str, flow: str, k: int, painting, progress: gr.Progress):
+    """The model run (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable MaskPropagationResult out."""
+    return run_mask_propagation(path, segmentor=segmentor, flow=flow, k=k, painting=painting,
+                                progress=ProgressRelay(progress))
+
+
+@gpu(duration_s=90)  # every flow method at six key-frame intervals, the key-frame segmentations reused
+def compute_sweep(result, progress: gr.Progress):
+    """The sweep (a ZeroGPU call on a ZeroGPU Space): the stored result in, the picklable CostSweep out."""
+    return run_cost_sweep(result, progress=ProgressRelay(progress))
+
+
 @stoppable
 @video_handler
-def propagate(path, segmentor, flow, k, editor=None, progress=gr.Progress(), *, view: PropagationView) -> dict:
-    """Main action (api_name="propagate"): video + settings -> overlay video, metrics, cached result."""
-    result = run_mask_propagation(path, segmentor=segmentor, flow=flow, k=int(k),
-                                  painting=merge_painting(editor) if segmentor == PAINTED else None,
-                                  progress=lambda f, m: progress(f, desc=m))
+def propagate(path: str, segmentor: str, flow: str, k: float, editor: dict | None = None,
+              progress: gr.Progress = gr.Progress(), *, view: PropagationView) -> dict:
+    """Mask propagation tab (MPVSS, NeurIPS 2023): segment only every k-th frame of a video and warp the masks to
+    the frames between with optical flow; measure accuracy, drift and FLOPs (api_name="propagate").
+
+    Args:
+        path: the video file to segment (MP4 H.264 works best).
+        segmentor: "query-segmentor-tiny-toy" (bundled), "mask2former-swin-t-ade" / "-cityscapes" (hub), "painted".
+        flow: how masks reach the frames between keys: "mpvss" (a flow per mask), "dis" (one optical flow), "none".
+        k: the key-frame interval, 1 to 10 (5 by default); 1 segments every frame.
+        editor: masks painted on the first frame (an image editor value); used only with segmentor "painted".
+    Returns:
+        the propagated masks as an MP4 video, metrics (mIoU against the ground truth or the per-frame segmentation,
+        FLOPs per frame), a frame's mask, flow and warp error, and the drift between key frames.
+    """
+    result = compute(path, segmentor, flow, int(k), merge_painting(editor) if segmentor == PAINTED else None,
+                     progress)
     progress(0.95, desc="encoding the overlay video and drawing the frame views")
     video_path = write_overlay_video(result, Path(tempfile.mkdtemp(prefix="mask-prop-")) / "overlay.mp4")
     start = min(result.k, len(result.frames)) - 1  # the last warped frame before the next key: most drift
@@ -112,7 +139,7 @@ def sweep(handle, progress=gr.Progress(), *, view: PropagationView) -> dict:
     result = stored(handle)
     if result is None:
         raise UserInputError("Propagate first: the sweep reuses that clip's segmentations.")
-    points = run_cost_sweep(result, progress=lambda f, m: progress(f, desc=m))
+    points = compute_sweep(result, progress)
     return {view.sweep: points, view.cost: cost_figure(points), view.table: sweep_rows(points)}
 
 
@@ -138,6 +165,7 @@ def build_tab(video: gr.Video) -> PropagationView:
         flow = gr.Dropdown([(label, name) for name, label in FLOW_METHODS.items()], value="mpvss",
                            label="Flow method", elem_id="mp-flow")
         k = gr.Slider(1, 10, value=5, step=1, label="Key-frame interval k (1 = segment every frame)", elem_id="mp-k")
+    register("Mask propagation", segmentor=segmentor, flow=flow, k=k)
     real_video_switch(video, segmentor, AdviceView(real_video_advice, PRETRAINED_MODEL), "mp")
     with gr.Accordion("Paint key-frame masks (for 'Masks I paint on the first frame')", open=False):
         gr.Markdown("One brush colour per region; unpainted pixels are background.")

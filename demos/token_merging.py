@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
+from demos.gpu import ProgressRelay, gpu
 from demos.stop import cancel_on, stop_button, stoppable
+from demos.tab_controls import register
 from lib.errors import UserInputError
 from lib.methods.token_merging import (
     DEFAULT_MODEL,
@@ -75,15 +77,36 @@ def estimate_time(model: str, num_frames: float) -> str:
     return time_estimate(model, int(num_frames))
 
 
+@gpu(duration_s=120)  # CLIP ViT-L/14 over 200 frames is the slowest run (246 s for 100 frames on 2 CPU cores)
+def compute_merge(video: str, model: str, num_frames: int, num_segments: int, tokens_per_segment: int,
+                  num_global: int, metric: str, progress: gr.Progress):
+    """The model run (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable TokenMergingResult out."""
+    return run_token_merging(video, model=model, num_frames=num_frames, num_segments=num_segments,
+                             tokens_per_segment=tokens_per_segment, num_global=num_global, metric=metric,
+                             progress=ProgressRelay(progress))
+
+
 @stoppable
 @video_handler
 def merge(video: str, model: str, num_frames: float, num_segments: float, tokens_per_segment: float,
-          num_global: float, metric: str, progress=gr.Progress(), *, view: MergeView) -> dict:
-    """Main action (api_name="merge"): video + settings -> cached result and every view (segment 1, token 0)."""
-    result = run_token_merging(video, model=model or DEFAULT_MODEL, num_frames=int(num_frames),
-                               num_segments=int(num_segments), tokens_per_segment=int(tokens_per_segment),
-                               num_global=int(num_global), metric=metric,
-                               progress=lambda fraction, message: progress(fraction, desc=message))
+          num_global: float, metric: str, progress: gr.Progress = gr.Progress(), *, view: MergeView) -> dict:
+    """Token merging tab (LongVLM, ECCV 2024; ToMe, ICLR 2023): encode sampled frames, split the video into
+    segments and merge each segment's patch tokens by bipartite matching down to a budget (api_name="merge").
+
+    Args:
+        video: the video file to analyse (MP4 H.264 works best).
+        model: the frame encoder: "frame-vit-toy" (bundled), "clip-vit-b16" or "clip-vit-l14" (hub, CLIP towers).
+        num_frames: frames sampled uniformly from the video, 2 to 200 (100 by default).
+        num_segments: segments the video is split into, 1 to 20 (10 by default); tokens merge within a segment.
+        tokens_per_segment: tokens each segment keeps after merging, 1 to 200 (30 by default).
+        num_global: global tokens (averaged over the whole video) added to the merged ones, 0 to 10 (5 by default).
+        metric: the similarity used to match tokens: "pseudo_heads" (LongVLM) or "keys" (ToMe, attention keys).
+    Returns:
+        a summary (tokens before and after, merge steps, cost), the merged-token timeline, each token's source
+        patches, the groups after each merge step, the budget vs pooling and uniform sampling, segment similarity.
+    """
+    result = compute_merge(video, model or DEFAULT_MODEL, int(num_frames), int(num_segments), int(tokens_per_segment),
+                           int(num_global), metric, progress)
     progress(0.95, desc="drawing the timeline, source patches, merge steps and budgets")
     last_step = len(result.segments[0].counts) - 1
     info = {"settings": {"model": model or DEFAULT_MODEL, "num_frames": int(num_frames),
@@ -118,12 +141,27 @@ def pick_step(handle, segment: float, step: float, *, view: MergeView) -> dict:
             view.steps_chart: render_merge_steps(result, int(segment) - 1, int(step))}
 
 
+@gpu(duration_s=30)  # the bundled encoder on 8 frames, three repeats timed with and without ToMe
+def compute_tome(video: str, r: int):
+    """The model run (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable ToMeEncoderResult out."""
+    return run_tome_encoder(video, r=r)
+
+
 @stoppable
 @video_handler
-def tome_encoder(video: str, r: float, progress=gr.Progress(), *, view: MergeView) -> dict:
-    """ToMe inside the bundled encoder on 8 frames (api_name="tome_encoder"): summary and group pictures."""
+def tome_encoder(video: str, r: float, progress: gr.Progress = gr.Progress(), *, view: MergeView) -> dict:
+    """Token merging tab, ToMe inside the encoder (ICLR 2023): run the bundled frame encoder on 8 frames without
+    and with r tokens merged in every block, and time both (api_name="tome_encoder").
+
+    Args:
+        video: the video file to analyse (MP4 H.264 works best).
+        r: tokens merged per block (between attention and MLP), 0 to 36 (20 by default).
+    Returns:
+        a summary (tokens per block, FLOPs and time without and with ToMe, both predictions) and a picture of the
+        token groups after the last block.
+    """
     progress(0.1, desc="running the encoder on 8 frames without and with ToMe")
-    result = run_tome_encoder(video, r=int(r))
+    result = compute_tome(video, int(r))
     progress(0.9, desc="drawing the groups")
     return {view.tome_state: result, view.tome_summary: result.summary(), view.tome_groups: render_tome_groups(result)}
 
@@ -195,6 +233,8 @@ def build_tab(video: gr.Video) -> None:
         bundle = gr.File(label="Download", elem_id="merge-bundle")
     view = MergeView(state, info, tome_state, summary, timeline, sources, groups, steps_chart, budget, budget_table,
                      similarity, segment, token, step, tome_summary, tome_groups)
+    register("Token merging", model=model, num_frames=num_frames, num_segments=num_segments,
+             tokens_per_segment=tokens, num_global=num_global, metric=metric)
     tome_event = tome_run.click(bind(tome_encoder, view), inputs=[video, tome_r],
                                 outputs=[tome_state, tome_summary, tome_groups], api_name="tome_encoder")
     event = run.click(bind(merge, view), inputs=[video, model, num_frames, num_segments, tokens, num_global, metric],

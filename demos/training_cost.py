@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos.common import bind, friendly_errors, require_video
+from demos.gpu import gpu
 from demos.stop import cancel_on, stop_button, stoppable
 from lib.errors import UserInputError
 from lib.methods.training_cost import (
@@ -56,12 +57,49 @@ def _clip_for(video, data: str):
     return require_video(video) if data == DATA_SOURCES[1] else None
 
 
+@gpu(duration_s=120)  # the baseline, each ticked technique and the combination, each for `steps` steps
+def compute_steps(clip: str | None, data: str, techniques: tuple[str, ...], combination: tuple[str, ...],
+                  keep_ratio: float, micro_batches: int, lora_rank: int, batch_size: int, num_frames: int,
+                  image_size: int, dim: int, depth: int, steps: int, budget_mb: float):
+    """The training steps (a ZeroGPU call on a ZeroGPU Space; a generator): plain values in, each picklable
+    TrainingCostResult out as soon as it is measured."""
+    yield from iter_training_cost(
+        clip, data=data, techniques=techniques, combination=combination, keep_ratio=keep_ratio,
+        micro_batches=micro_batches, lora_rank=lora_rank, batch_size=batch_size, num_frames=num_frames,
+        image_size=image_size, dim=dim, depth=depth, heads=max(1, dim // 32), steps=steps, budget_mb=budget_mb)
+
+
 @stoppable  # Gradio stops a generator between yields; this also ends the step running when Stop is pressed
 @friendly_errors  # not @video_handler: with the toy-world batch, no clip (None) is a valid first input
-def measure_training_cost(video, data, techniques, combination, keep_ratio, micro_batches, lora_rank, batch_size,
-                          num_frames, image_size, width, depth, steps, budget_mb, measure, parallel=(),
-                          progress=gr.Progress(), *, view: TrainingCostView):
-    """Main action (api_name="training_cost", a generator): settings -> every figure, refreshed as it measures."""
+def measure_training_cost(video: str | None, data: str, techniques: list[str], combination: list[str],
+                          keep_ratio: float, micro_batches: float, lora_rank: float, batch_size: float,
+                          num_frames: int, image_size: int, width: int, depth: float, steps: float, budget_mb: float,
+                          measure: str, parallel=(), progress: gr.Progress = gr.Progress(), *,
+                          view: TrainingCostView):
+    """Training cost tab (efficient transformer training survey, IJCAI 2023): train a small video transformer for
+    a few steps in fp32 and under each chosen technique, measuring time, memory and loss live
+    (api_name="training_cost"; a generator: results arrive recipe by recipe).
+
+    Args:
+        video: the chosen video file; used only when data is "chosen clip" (may be empty otherwise).
+        data: "toy-world batch" (toy clips with action labels) or "chosen clip" (augmented views of the video).
+        techniques: each alone vs fp32: bf16, checkpointing, token_drop, freeze, lora, grad_accum, fused_attention.
+        combination: techniques measured together (2 or more of the same keys; [] for none).
+        keep_ratio: token dropping: share of the tokens kept, 0.1 to 0.9 (0.5 by default).
+        micro_batches: gradient accumulation: micro-batches per step, 2 to 8 (2 by default).
+        lora_rank: the rank of the LoRA adapters, 1 to 32 (4 by default).
+        batch_size: clips per batch, 1 to 16 (2 by default).
+        num_frames: frames per clip: 4, 8 (default) or 16.
+        image_size: frame size in pixels: 32, 48, 64 (default) or 96.
+        width: the model's width: 64, 128 (default) or 192 (heads = width / 32).
+        depth: transformer blocks, 2 to 8 (4 by default).
+        steps: training steps per recipe, 2 to 12 (3 by default).
+        budget_mb: memory budget, 8 to 4096 MB (1024 by default); recipes predicted to need more are refused.
+        measure: the memory shown in bars and taxonomy: "peak" (tensors), "activations" (stored) or "step" (peak).
+    Returns:
+        the taxonomy of techniques annotated with the measurements, time and memory bars relative to fp32, the loss
+        curves, the measurement table and a summary.
+    """
     width = int(width)
     clip = _clip_for(video, data)
     info = {"settings": {"data": data, "techniques": list(techniques or ()), "combination": list(combination or ()),
@@ -69,12 +107,9 @@ def measure_training_cost(video, data, techniques, combination, keep_ratio, micr
                          "lora_rank": int(lora_rank), "batch_size": int(batch_size), "num_frames": int(num_frames),
                          "image_size": int(image_size), "width": width, "depth": int(depth), "steps": int(steps),
                          "budget_mb": float(budget_mb)}, "clip": clip}
-    for result in iter_training_cost(
-            clip, data=data, techniques=tuple(techniques or ()),
-            combination=tuple(combination or ()), keep_ratio=float(keep_ratio), micro_batches=int(micro_batches),
-            lora_rank=int(lora_rank), batch_size=int(batch_size), num_frames=int(num_frames),
-            image_size=int(image_size), dim=width, depth=int(depth), heads=max(1, width // 32), steps=int(steps),
-            budget_mb=float(budget_mb)):
+    for result in compute_steps(clip, data, tuple(techniques or ()), tuple(combination or ()), float(keep_ratio),
+                                int(micro_batches), int(lora_rank), int(batch_size), int(num_frames),
+                                int(image_size), width, int(depth), int(steps), float(budget_mb)):
         progress(result.fraction, desc=result.progress)
         taxonomy, bars, losses, table, summary = render_training_cost(result, measure=measure,
                                                                       parallel=parallel or ())
@@ -92,9 +127,25 @@ def rerender(result, measure, parallel):
 
 @stoppable
 @friendly_errors
-def measure_parallel(video, data, batch_size, num_frames, image_size, width, depth, result, measure,
-                     progress=gr.Progress()):
-    """Handler: 2-process data parallel vs ZeRO-1 -> (cached runs, table, taxonomy with the leaf annotated)."""
+def measure_parallel(video: str | None, data: str, batch_size: float, num_frames: int, image_size: int, width: int,
+                     depth: float, result, measure: str, progress: gr.Progress = gr.Progress()):
+    """Training cost tab, data parallel vs ZeRO-1: two gloo processes on this machine's CPU each train a replica on
+    half the batch, with and without ZeRO-1 sharding of AdamW's state (api_name="training_cost_parallel").
+
+    Not a ZeroGPU call: the two processes use gloo on the CPU.
+
+    Args:
+        video: the chosen video file; used only when data is "chosen clip" (may be empty otherwise).
+        data: "toy-world batch" (toy clips with action labels) or "chosen clip" (augmented views of the video).
+        batch_size: clips per batch (both processes together), 1 to 16 (2 by default).
+        num_frames: frames per clip: 4, 8 (default) or 16.
+        image_size: frame size in pixels: 32, 48, 64 (default) or 96.
+        width: the model's width: 64, 128 (default) or 192 (heads = width / 32).
+        depth: transformer blocks, 2 to 8 (4 by default).
+        measure: the memory shown in the taxonomy: "peak" (tensors), "activations" (stored) or "step" (peak).
+    Returns:
+        the per-process table (time, parameter, gradient and optimiser memory) and the taxonomy with its leaf annotated.
+    """
     progress(0.1, desc="starting 2 gloo processes for plain data parallelism, then for ZeRO-1 ...")
     width = int(width)
     parallel = run_data_parallel(_clip_for(video, data), data=data, batch_size=int(batch_size),

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 import gradio as gr
 
 from demos.common import AdviceView, bind, friendly_errors, keep, real_video_switch, result_state, stored, video_handler
+from demos.gpu import gpu
 from demos.stop import cancel_on, stop_button, stoppable
+from demos.tab_controls import register
 from lib.errors import UserInputError
 from lib.methods.tubes import (
     DEFAULT_MODEL,
@@ -101,14 +103,32 @@ def _geometry_outputs(view: TubesView, result, frame: int, token: int) -> dict:
             view.costs: rows, view.cost_plot: cost_fig, view.position: render_position(result, token)}
 
 
+@gpu(duration_s=60)  # TubeViT-B (hub) on 64 frames at 320 px is the slowest run
+def compute(path: str, model_name: str, num_frames: int, short_side: int):
+    """The model run (a ZeroGPU call on a ZeroGPU Space): plain values in, the picklable TubesResult out."""
+    return run_tubes(path, model_name=model_name, tubes=None, num_frames=num_frames, short_side=short_side)
+
+
 @stoppable
 @video_handler
-def run(path, model_name, frames_value, short_value, rows, progress=gr.Progress(), *, view: TubesView):
-    """Main action (api_name="tubes"): video + model + tube table -> every view of the tab, and the result."""
+def run(path: str, model_name: str, frames_value: float, short_value: float, rows: object,
+        progress: gr.Progress = gr.Progress(), *, view: TubesView) -> dict:
+    """Tubes tab (TubeViT, CVPR 2023): tokenise a video with sparse 3-D tubes, run the classifier, and measure the
+    token count and FLOPs against dense tokenisers (api_name="tubes").
+
+    Args:
+        path: the video file to analyse (MP4 H.264 works best).
+        model_name: "tubevit-tiny-toy" (bundled), its dense twin "vivit-dense-tiny-toy", or a hub model in the menu.
+        frames_value: frames sampled uniformly from the video, 8 to 64 (32 by default).
+        short_value: short side of the analysed clip in pixels, 64 to 320 in steps of 16 (224 by default).
+        rows: tubes, one row of 9 whole numbers each: kernel t h w, stride t h w, offset t h w (paper's 4 by default).
+    Returns:
+        the prediction (top 5 labels), a summary with the token count, the learned kernels, where each tube samples,
+        and a table of tokens and GFLOPs of the tubes vs dense tokenisers.
+    """
     tubes = parse_tube_rows(rows)
     progress(0.05, desc="decoding the clip, tokenising it and running the model")
-    result = run_tubes(path, model_name=model_name, tubes=None, num_frames=int(frames_value),
-                       short_side=int(short_value))
+    result = compute(path, model_name, int(frames_value), int(short_value))
     progress(0.7, desc="laying out the analysed tubes")
     result = update_tubes(result, tubes)
     progress(0.8, desc="drawing kernels, sampling boxes, costs and position codes")
@@ -176,6 +196,7 @@ def build_tab(video: gr.Video) -> None:
         model = gr.Dropdown(list(TUBE_MODELS), value=DEFAULT_MODEL, label="Model")
         num_frames = gr.Slider(8, 64, value=32, step=1, label="Frames sampled from the clip")
         short_side = gr.Slider(64, 320, value=224, step=16, label="Short side of the analysed clip (px)")
+    register("Tubes", model_name=model, num_frames=num_frames, short_side=short_side)
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "tubes")
     tubes = gr.Dataframe(value=DEFAULT_ROWS, headers=COLUMNS, datatype=["number"] * 9, column_count=(9, "fixed"),
                          label="Tubes analysed on the clip (edit a cell: token count and costs update)",

@@ -155,8 +155,9 @@ def test_render_modules_run_no_models():
     assert not bad, f"render modules importing models or tasks: {bad}"
 
 
-# What every tab's demo may import besides its face: error sentences and session results (common), Stop (stop).
-SHARED_DEMO_MODULES = {"demos.common", "demos.stop"}
+# What every tab's demo may import besides its face: error sentences and session results (common), Stop (stop),
+# ZeroGPU (gpu), the registry of controls a Dataset row sets (tab_controls).
+SHARED_DEMO_MODULES = {"demos.common", "demos.stop", "demos.gpu", "demos.tab_controls"}
 
 
 def _demo_allowed(demo: str) -> set[str]:
