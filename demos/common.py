@@ -9,19 +9,38 @@ from __future__ import annotations
 
 import functools
 import inspect
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import av
+import cv2
+import decord
 import gradio as gr
+from PIL import Image
 
 from demos.results import RESULTS, ResultHandle, rerun_sentence
 from lib.errors import UserInputError
 
 NO_VIDEO = "Choose an example clip above or upload a video first."
+# Failures of the media libraries on odd input that no check foresaw (FFmpeg through PyAV and decord, OpenCV,
+# Pillow): the user gets a sentence, the log keeps the traceback. Any other exception is a bug and stays one.
+MEDIA_ERRORS: tuple[type[BaseException], ...] = (av.error.FFmpegError, decord.DECORDError, cv2.error,
+                                                 Image.DecompressionBombError)
+MEDIA_SENTENCE = ("The video could not be processed ({detail}); re-encode it as H.264 MP4 (e.g. 1280x720, "
+                  "constant frame rate) and try again.")
+_log = logging.getLogger(__name__)
+
+
+def _media_error(fn: Callable, err: BaseException) -> gr.Error:
+    _log.exception("media library failure in %s", getattr(fn, "__name__", fn))
+    detail = f"{type(err).__name__}: {str(err).splitlines()[0][:160]}" if str(err) else type(err).__name__
+    return gr.Error(MEDIA_SENTENCE.format(detail=detail))
 
 
 def friendly_errors(fn: Callable) -> Callable:
-    """Wrap a handler (plain or generator) so UserInputError reaches the user as gr.Error(sentence)."""
+    """Wrap a handler (plain or generator) so UserInputError reaches the user as gr.Error(sentence), and so
+    do media-library failures (MEDIA_ERRORS, logged with their traceback)."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def gen_wrapper(*args, **kwargs):
@@ -29,6 +48,8 @@ def friendly_errors(fn: Callable) -> Callable:
                 yield from fn(*args, **kwargs)
             except UserInputError as err:
                 raise gr.Error(str(err)) from err
+            except MEDIA_ERRORS as err:
+                raise _media_error(fn, err) from err
         return gen_wrapper
 
     @functools.wraps(fn)
@@ -37,6 +58,8 @@ def friendly_errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except UserInputError as err:
             raise gr.Error(str(err)) from err
+        except MEDIA_ERRORS as err:
+            raise _media_error(fn, err) from err
     return wrapper
 
 

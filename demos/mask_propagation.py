@@ -98,7 +98,7 @@ def compute_sweep(result, progress: gr.Progress):
 @stoppable
 @video_handler
 def propagate(path: str, segmentor: str, flow: str, k: float, editor: dict | None = None,
-              progress: gr.Progress = gr.Progress(), *, view: PropagationView) -> dict:
+              progress: gr.Progress = gr.Progress(), *, view: PropagationView):
     """Mask propagation tab (MPVSS, NeurIPS 2023): segment only every k-th frame of a video and warp the masks to
     the frames between with optical flow; measure accuracy, drift and FLOPs (api_name="propagate").
 
@@ -115,13 +115,15 @@ def propagate(path: str, segmentor: str, flow: str, k: float, editor: dict | Non
     result = compute(path, segmentor, flow, int(k), merge_painting(editor) if segmentor == PAINTED else None,
                      progress)
     progress(0.95, desc="encoding the overlay video and drawing the frame views")
-    video_path = write_overlay_video(result, Path(tempfile.mkdtemp(prefix="mask-prop-")) / "overlay.mp4")
     start = min(result.k, len(result.frames)) - 1  # the last warped frame before the next key: most drift
     slider = gr.Slider(minimum=0, maximum=len(result.frames) - 1, value=start, step=1, interactive=True)
-    return {view.overlay_video: str(video_path), view.metrics: result.metrics(),
-            view.state: keep(result, "Mask propagation"), view.sweep: None, view.frame: slider,
-            view.info: {"settings": {"segmentor": segmentor, "flow": flow, "k": int(k)}, "clip": path},
-            **_frame_views(view, result, start), view.drift: drift_figure(result)}
+    # a generator: the overlay's folder is deleted once Gradio has copied the video into its cache
+    with tempfile.TemporaryDirectory(prefix="mask-prop-") as folder:
+        video_path = write_overlay_video(result, Path(folder) / "overlay.mp4")
+        yield {view.overlay_video: str(video_path), view.metrics: result.metrics(),
+               view.state: keep(result, "Mask propagation"), view.sweep: None, view.frame: slider,
+               view.info: {"settings": {"segmentor": segmentor, "flow": flow, "k": int(k)}, "clip": path},
+               **_frame_views(view, result, start), view.drift: drift_figure(result)}
 
 
 def show_frame(handle, t, *, view: PropagationView) -> dict:

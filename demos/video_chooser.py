@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 
+import cv2
 import gradio as gr
 import numpy as np
 
@@ -16,13 +17,32 @@ def _examples() -> tuple[tuple[object, np.ndarray], ...]:
     return tuple(example_thumbnails())
 
 
+WEBP_MAX_SIDE = 16383  # Gradio sends images as WebP, which holds at most this many pixels a side
+
+
+def fit_webp(image: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 shrunk (aspect kept) until both sides fit WebP; unchanged when they already do."""
+    longest = max(image.shape[:2])
+    if longest <= WEBP_MAX_SIDE:
+        return image
+    scale = WEBP_MAX_SIDE / longest
+    size = (max(1, int(image.shape[1] * scale)), max(1, int(image.shape[0] * scale)))  # (w, h) for OpenCV
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+
+
 @friendly_errors
 def describe_video(path: str | None):
-    """Handler: chosen video -> (filmstrip image, facts table). Bad video -> gr.Error(sentence)."""
+    """Describe a video: a filmstrip of sampled frames and a table of its facts (size, frame rate, duration, codec).
+
+    Args:
+        path: the video file to describe (MP4 H.264 works best).
+    Returns:
+        the filmstrip image and the facts table; a bad video gets a sentence saying what is wrong.
+    """
     if not path:
         return None, None
     overview = run_overview(path)
-    return render_overview(overview), overview.facts()
+    return fit_webp(render_overview(overview)), overview.facts()
 
 
 def take_upload(file) -> str | None:

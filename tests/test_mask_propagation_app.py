@@ -74,7 +74,8 @@ def test_the_tab_decodes_a_clip_once_for_the_editor_and_the_run(monkeypatch):
         view = tab.build_tab(gr.Video())
     path = str(EXAMPLES_DIR / "toy_bounce.mp4")
     editor = tab.first_frame(path)
-    out = tab.propagate(path, "query-segmentor-tiny-toy", "none", 5, editor, progress=lambda *a, **kw: None, view=view)
+    out, = tab.propagate(path, "query-segmentor-tiny-toy", "none", 5, editor, progress=lambda *a, **kw: None,
+                         view=view)  # a generator: one answer, its overlay folder deleted once it is read
     task._decoded.cache_clear()
     assert len(calls) == 1
     assert out[view.metrics]["reference"] == "ground truth"

@@ -1,12 +1,21 @@
-"""FLOP counts measured by PyTorch's own counter (torch.utils.flop_counter), never by hand."""
+"""FLOP counts measured by PyTorch's own counter (torch.utils.flop_counter), never by hand.
+
+Safe while other threads run models (Gradio serves sessions in worker threads and shares cached models):
+FlopCounterMode's dispatch mode is thread-local, but its ModuleTracker installs process-wide module hooks,
+which ran in every thread's forward passes, attributed their modules to the count and registered backward
+hooks there (a forward under inference_mode in another thread then failed inside the tracker). Our tracker
+ignores other threads, and registers backward hooks only where a backward can follow.
+"""
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
+from torch.utils.module_tracker import ModuleTracker
 
 GLOBAL = "Global"  # FlopCounterMode's name for the whole call
 # FlopCounterMode counts a multiply-add as 2 FLOPs; fvcore, ptflops and most papers count it as 1 ("GFLOPs").
@@ -48,9 +57,46 @@ class FlopReport:
         return self.macs / 1e9
 
 
-def count_flops(fn: Callable[[], Any]) -> FlopReport:
-    """Run `fn()` once under FlopCounterMode and report what it spent. The result of `fn` is dropped."""
+def _grad_can_follow() -> bool:
+    return torch.is_grad_enabled() and not torch.is_inference_mode_enabled()
+
+
+class _ThreadModuleTracker(ModuleTracker):
+    """torch's ModuleTracker, acting only on forward passes of the thread that entered it."""
+
+    def __enter__(self):
+        self._owner = threading.get_ident()
+        return super().__enter__()
+
+    def _fw_pre_hook(self, mod, input) -> None:
+        if threading.get_ident() != self._owner:
+            return
+        if _grad_can_follow():
+            super()._fw_pre_hook(mod, input)
+        else:  # no backward can follow: only the module stack, no gradient hooks (they fail in inference_mode)
+            self._get_append_fn(self._get_mod_name(mod), False)()
+
+    def _fw_post_hook(self, mod, input, output) -> None:
+        if threading.get_ident() != self._owner:
+            return
+        if _grad_can_follow():
+            super()._fw_post_hook(mod, input, output)
+        else:
+            self._get_pop_fn(self._get_mod_name(mod), False)()
+
+
+def _counter() -> FlopCounterMode:
+    """A FlopCounterMode whose module tracking sees only the calling thread."""
     counter = FlopCounterMode(display=False, depth=None)
+    counter.mod_tracker = _ThreadModuleTracker()
+    return counter
+
+
+def count_flops(fn: Callable[[], Any]) -> FlopReport:
+    """Run `fn()` once under FlopCounterMode and report what it spent. The result of `fn` is dropped.
+
+    Only work done by the calling thread is counted; forward passes in other threads are left alone."""
+    counter = _counter()
     with counter:
         fn()
     counts = counter.get_flop_counts()

@@ -9,8 +9,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 from PIL import Image
+
+MAX_ENCODED_SIDE = 16384  # libx264 refuses to open an encoder for a wider or taller picture (measured: 16386 fails)
 
 
 def _check_frames(frames: np.ndarray) -> np.ndarray:
@@ -33,6 +36,12 @@ def _check_fps(fps: float) -> float:
     return fps
 
 
+def _encodable_size(height: int, width: int) -> tuple[int, int]:
+    """(height, width) shrunk, aspect kept, until both sides fit libx264 (<= MAX_ENCODED_SIDE)."""
+    scale = min(1.0, (MAX_ENCODED_SIDE - 1) / max(height, width))  # -1: room for the even padding
+    return max(1, int(height * scale)), max(1, int(width * scale))
+
+
 def _pad_even(frame: np.ndarray) -> np.ndarray:
     """Pad (H, W, 3) to even H and W by repeating the last row/column (yuv420p needs even sizes)."""
     h, w = frame.shape[:2]
@@ -48,7 +57,8 @@ class Mp4Writer:
         for frame in frames:          # (H, W, 3) uint8 RGB, all the same size
             writer.write(frame)
 
-    The size comes from the first frame; odd H or W is padded by one edge row/column.
+    The size comes from the first frame; odd H or W is padded by one edge row/column; a frame with a side
+    over libx264's 16,384 px is shrunk (area averaging, aspect kept) instead of failing.
     crf: x264 quality, 0 (best) .. 51 (worst); preset: "ultrafast" .. "veryslow";
     keyframe_interval: exact frames between keyframes (x264's extra scene-cut keyframes are then
     turned off). Default: at most about 2 s, scene cuts allowed, so seeking stays cheap for
@@ -77,14 +87,18 @@ class Mp4Writer:
         frame = _check_frames(np.asarray(frame)[None])[0]
         if self._stream is None:
             self._size = frame.shape[:2]
+            self._encoded = _encodable_size(*self._size)
             stream = self._container.add_stream("libx264", rate=Fraction(self.fps).limit_denominator(1001))
-            stream.height, stream.width = self._size[0] + self._size[0] % 2, self._size[1] + self._size[1] % 2
+            height, width = self._encoded
+            stream.height, stream.width = height + height % 2, width + width % 2
             stream.pix_fmt = "yuv420p"
             stream.codec_context.gop_size = self._gop
             stream.options = self._options
             self._stream = stream
         elif frame.shape[:2] != self._size:
             raise ValueError(f"every frame must be {self._size}, got {frame.shape[:2]}")
+        if self._encoded != self._size:
+            frame = cv2.resize(frame, self._encoded[::-1], interpolation=cv2.INTER_AREA)
         video_frame = av.VideoFrame.from_ndarray(_pad_even(frame), format="rgb24")
         self._container.mux(self._stream.encode(video_frame.reformat(format="yuv420p")))
         self.frames_written += 1
