@@ -53,15 +53,18 @@ def write_hour(path: Path, *, seconds: int = 3600, fps: int = 25, gop_s: int = 1
     return path
 
 
+# The child reads VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forked parent, so under a big
+# pytest process (CI) it reported the parent's 3.6 GB.
 _CHILD = """
-import json, resource, sys, time
+import json, sys, time
 sys.path.insert(0, {root!r})
 from lib.video import load_clip
 start = time.perf_counter()
 clip = load_clip({path!r}, num_frames={n}, short_side=224)
 print(json.dumps({{"seconds": time.perf_counter() - start, "shape": list(clip.frames.shape), "fps": clip.fps,
                   "duration": clip.duration, "first": float(clip.timestamps[0]), "last": float(clip.timestamps[-1]),
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+                  "rss_mb": int(next(line.split()[1] for line in open("/proc/self/status")
+                                     if line.startswith("VmHWM:"))) / 1024}}))
 """
 
 
