@@ -11,7 +11,9 @@ once (app.py's demo.unload). A view handler whose handle lost its result tells t
 """
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import functools
 import itertools
 import os
 import threading
@@ -28,16 +30,21 @@ DEFAULT_TTL_S = 1800.0  # a result unused for 30 minutes is dropped (VIDEO_EXPLO
 _ids = itertools.count(1)
 
 
+@functools.cache
+def _glibc() -> Any:
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc (macOS, Windows, musl): nothing to trim
+        return None
+
+
 def release_freed_memory() -> None:
-    """Hand memory freed by dropped results back to the OS (glibc's malloc_trim; a no-op elsewhere).
+    """Hand freed memory back to the OS (glibc's malloc_trim; a no-op elsewhere).
 
     Without it glibc keeps freed heap pages of its per-thread arenas, so RSS stays at its high-water mark."""
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    libc = _glibc()
+    if libc is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,9 @@ class ResultStore:
         self._items: OrderedDict[int, tuple[Any, int, float, str | None]] = OrderedDict()  # key: result, bytes, used
         self._lock = threading.Lock()
         self.evicted = 0  # results dropped for the cap or the TTL (not discarded by their session)
+
+    def __deepcopy__(self, memo: dict) -> ResultStore:
+        return self  # the one process-wide store: a copy of it (of every result) is never wanted
 
     @property
     def total_bytes(self) -> int:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 
@@ -112,7 +113,7 @@ def compute(path: str, model_name: str, num_frames: int, short_side: int):
 @stoppable
 @video_handler
 def run(path: str, model_name: str, frames_value: float, short_value: float, rows: object,
-        progress: gr.Progress = gr.Progress(), *, view: TubesView) -> dict:
+        progress: gr.Progress = gr.Progress(), *, view: TubesView):
     """Tubes tab (TubeViT, CVPR 2023): tokenise a video with sparse 3-D tubes, run the classifier, and measure the
     token count and FLOPs against dense tokenisers (api_name="tubes").
 
@@ -135,12 +136,15 @@ def run(path: str, model_name: str, frames_value: float, short_value: float, row
     label, overlay, weights_fig = render_prediction(result)
     info = {"settings": {"model": model_name, "num_frames": int(frames_value), "short_side": int(short_value)},
             "clip": path}
-    return {view.state: keep(result, "Tubes"), view.info: info, view.summary: render_summary(result), view.top: label,
-            view.tube_weights: weights_fig, view.pooling: overlay, view.kernels: render_kernels(result),
-            view.kernel_gif: write_kernel_gif(result, channels=8, order="norm"),
-            **_geometry_outputs(view, result, 0, 0),
-            view.frame: gr.update(maximum=len(result.frames) - 1, value=0),
-            view.token: gr.update(maximum=result.layout.num_tokens - 1, value=0)}
+    # a generator: the GIF's folder is deleted once Gradio has copied it into its cache
+    with tempfile.TemporaryDirectory(prefix="tube-kernels-") as folder:
+        yield {view.state: keep(result, "Tubes"), view.info: info, view.summary: render_summary(result),
+               view.top: label, view.tube_weights: weights_fig, view.pooling: overlay,
+               view.kernels: render_kernels(result),
+               view.kernel_gif: write_kernel_gif(result, channels=8, order="norm", path=Path(folder) / "kernels.gif"),
+               **_geometry_outputs(view, result, 0, 0),
+               view.frame: gr.update(maximum=len(result.frames) - 1, value=0),
+               view.token: gr.update(maximum=result.layout.num_tokens - 1, value=0)}
 
 
 @friendly_errors
@@ -171,9 +175,12 @@ def redraw_kernels(handle, order_value, channel_count):
     """Handler: kernel order / channel count -> (kernel gallery, kernel GIF) from the cached result."""
     result = stored(handle)
     if result is None:
-        return gr.update(), gr.update()
-    return (render_kernels(result, channels=int(channel_count), order=order_value),
-            write_kernel_gif(result, channels=int(channel_count), order=order_value))
+        yield gr.update(), gr.update()
+        return
+    with tempfile.TemporaryDirectory(prefix="tube-kernels-") as folder:  # deleted once Gradio copied the GIF
+        yield (render_kernels(result, channels=int(channel_count), order=order_value),
+               write_kernel_gif(result, channels=int(channel_count), order=order_value,
+                                path=Path(folder) / "kernels.gif"))
 
 
 @friendly_errors

@@ -17,8 +17,10 @@ forward passes and optimiser steps is exactly that of a hand-written loop.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import torch
@@ -82,3 +84,17 @@ def fit(model: nn.Module, losses: Iterable[StepLoss], optimiser: torch.optim.Opt
             numbers = "".join(f"  {name} {float(value):.4g}" for name, value in extra.items())
             log(f"step {step:5d}  loss {seen[-1]:.4f}{numbers}  ({time.time() - start:.0f} s)")
     return FitLog(tuple(seen), time.time() - start, tuple(extras))
+
+
+_GLOBAL_RNG = threading.Lock()
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Torch's global RNG seeded with `seed` inside the block and restored after it.
+
+    Modules draw their initial weights from the global RNG; a server handler that seeds it must not change
+    another request's draws, so the block holds a lock and leaves the RNG as it found it."""
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

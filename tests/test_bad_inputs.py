@@ -25,10 +25,6 @@ CALL_TIMEOUT_S = 180.0  # an answer later than this counts as a hang
 RSS_LIMIT = 2e9
 NO_MESSAGE = "The upstream Gradio app has raised an exception but has not enabled"
 # Main endpoints: (name of the video argument, other arguments; cheap settings, the answer is what is tested).
-# Open in issue 16: run one after another on one server, the samples take it past RSS_LIMIT (measured 2.7-3.7 GB from
-# the third endpoint on, whichever it is; each below 1.9 GB on a fresh server), so for these samples the memory check
-# is an xfail that says the figure; every other check is hard, and the upload endpoint's memory check too.
-MEMORY_OPEN = True
 ENDPOINTS: dict[str, tuple[str, dict]] = {
     "/tubes": ("path", {}),
     "/attention": ("video", {"model_name": "stpt-tiny-toy", "compare_value": False}),
@@ -260,7 +256,4 @@ def test_stratified_sample_through_every_main_endpoint(server, corpus, api):
     assert server.alive()
     left = sorted(set(server.temp_files()) - temp_before)
     assert left == [], f"{api} left {len(left)} files outside Gradio's cache, e.g. {left[:2]}"
-    if MEMORY_OPEN and server.peak_rss >= RSS_LIMIT:  # known, open in issue 16: said, not hidden
-        pytest.xfail(f"{api}: server peak RSS {server.peak_rss / 1e9:.2f} GB after the endpoints before it; the "
-                     "growth across endpoints is not bisected yet")
     assert server.peak_rss < RSS_LIMIT, f"server peak RSS {server.peak_rss / 1e9:.2f} GB"

@@ -90,6 +90,29 @@ def test_replace_discard_and_closed_session():
     assert len(store) == 0 and store.evicted == 0
 
 
+def test_page_config_copy_leaves_stored_results_alone():
+    """Gradio deep-copies the page config on every page load; the results' delete_callback is in it, and once
+    was RESULTS.discard, a bound method that made each load copy every stored result."""
+    import tracemalloc
+
+    from gradio.utils import safe_deepcopy
+
+    import app
+    from demos.common import discard_result
+    from demos.results import RESULTS
+
+    handle = RESULTS.put(blob(50_000_000), tab="Attention")  # the app's own store, as its states see it
+    try:
+        tracemalloc.start()
+        safe_deepcopy(app.demo.config)  # what each page load does (routes.py get_config)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        assert peak < 20e6, f"copying the page config took {peak / 1e6:.0f} MB"
+    finally:
+        discard_result(handle)
+    assert handle not in RESULTS
+
+
 def test_store_from_env():
     store = store_from_env({"VIDEO_EXPLORER_RESULTS_MB": "250", "VIDEO_EXPLORER_RESULTS_TTL_S": "60"})
     assert (store.max_bytes, store.ttl_s) == (250_000_000, 60.0)

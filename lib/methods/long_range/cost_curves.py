@@ -16,6 +16,7 @@ import torch
 from lib.errors import UserInputError
 from lib.methods.long_range.cost_measure import best_time_seconds, forward_backward, forward_only, peak_memory_bytes
 from lib.methods.long_range.model import S4Mixer, SelfAttention
+from lib.training import seeded
 
 FLOAT_BYTES = 4
 
@@ -108,13 +109,14 @@ def measure_cost_curves(lengths: Sequence[int], *, dim: int = 64, heads: int = 1
         raise UserInputError("Choose sequence lengths of at least 2 tokens.")
     if budget_mb <= 0:
         raise UserInputError("The memory budget must be a positive number of MB.")
-    torch.manual_seed(seed)
-    s4, attention = S4Mixer(dim, state_size, 0.0), SelfAttention(dim, heads)
+    with seeded(seed):
+        s4, attention = S4Mixer(dim, state_size, 0.0), SelfAttention(dim, heads)
+    generator = torch.Generator().manual_seed(seed)
     step = forward_backward if backward else forward_only
     budget = budget_mb * 1e6
     rows = []
     for i, length in enumerate(lengths):
-        inputs = torch.randn(1, length, dim)
+        inputs = torch.randn(1, length, dim, generator=generator)
         row = [math.nan] * 5
         if predict_s4_bytes(length, dim, state_size) <= budget:
             run = step(s4, inputs)

@@ -28,6 +28,7 @@ from lib.methods.training_cost.memory import (
 )
 from lib.methods.training_cost.model import SmallVideoTransformer, SmallVideoTransformerConfig
 from lib.methods.training_cost.recipe import TrainingRecipe
+from lib.training import seeded
 
 LORA_TARGETS = ("qkv", "proj")  # attention projections, as in the LoRA paper's choice of Wq, Wv
 
@@ -60,8 +61,8 @@ class RecipeMeasurement:
 
 def initial_state(config: SmallVideoTransformerConfig, *, seed: int = 0) -> dict[str, torch.Tensor]:
     """The shared starting weights: a seeded random initialisation of the model."""
-    torch.manual_seed(seed)
-    return {k: v.clone() for k, v in SmallVideoTransformer(config).state_dict().items()}
+    with seeded(seed):
+        return {k: v.clone() for k, v in SmallVideoTransformer(config).state_dict().items()}
 
 
 def build_model(config: SmallVideoTransformerConfig, recipe: TrainingRecipe,
