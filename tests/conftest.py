@@ -41,9 +41,10 @@ def app_url():
     """The whole app served on 127.0.0.1 for the test session; yields its URL."""
     import app
 
-    app.demo.queue(max_size=16)
+    queue_options, launch_options = app.serve_options()  # as `python app.py` serves it
+    app.demo.queue(**queue_options)
     _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=_free_port(), prevent_thread_lock=True,
-                                quiet=True, css=app.CSS)
+                                quiet=True, **launch_options)
     yield url.rstrip("/") + "/"
     app.demo.close()
 

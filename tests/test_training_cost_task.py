@@ -27,7 +27,11 @@ def test_prediction_is_close_to_the_measured_peak(keys):
     state = initial_state(CONFIG)
     video, labels = torch.rand(2, 3, 4, 32, 32), torch.tensor([1, 2])
     measured = measure_memory(CONFIG, recipe, video, labels, state).peak_bytes
-    assert 0.8 <= predict_memory(CONFIG, recipe, 2).total / measured <= 1.3
+    # oneDNN's AMX bf16 kernels (Xeons with AMX) take a fixed workspace, 3.1-3.5 MB measured: most of this tiny
+    # config's peak, nothing at the app's sizes (there the prediction is 5-19 MB over a 41-143 MB peak).
+    workspace = 4 * 2 ** 20 if recipe.bf16 else 0
+    predicted = predict_memory(CONFIG, recipe, 2).total
+    assert 0.8 * (measured - workspace) <= predicted <= 1.3 * measured, (predicted, measured)
     model = build_model(CONFIG, recipe, state)
     trainable, total = count_params(model)
     assert parameter_counts(CONFIG, recipe) == (total, trainable)
@@ -110,3 +114,15 @@ def test_a_decoded_clip_is_used_as_it_is():
     assert "the example's action" in from_clip.source  # recognised from the clip's source file
     with pytest.raises(UserInputError, match="this model takes 8"):
         task.prepare_batch(clip, "chosen clip", batch_size=2, num_frames=8, image_size=32)
+
+
+def test_a_clip_shorter_than_the_frames_per_clip_gets_a_sentence(tmp_path):
+    """A 2-frame 1080p upload once reached the model and failed on a tensor size."""
+    from tests.bad_inputs_corpus import encode
+
+    path = tmp_path / "two_frames.mp4"
+    path.write_bytes(encode(np.random.default_rng(1), height=1080, width=1920, n=2))
+    with pytest.raises(UserInputError, match="The clip has 2 frames and this model trains on 8 per clip"):
+        task.prepare_batch(str(path), "chosen clip", batch_size=2, num_frames=8, image_size=32)
+    batch = task.prepare_batch(str(path), "chosen clip", batch_size=2, num_frames=2, image_size=32)
+    assert batch.frames.shape[:2] == (2, 2)

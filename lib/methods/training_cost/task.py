@@ -60,6 +60,9 @@ def prepare_batch(video: str | Path | Clip | None, data: str, *, batch_size: int
         clip, source = video, video.source
     else:
         clip, source = load_clip(video, num_frames=num_frames, short_side=max(image_size, 64)), video
+        if clip.num_frames < num_frames:  # load_clip gives every frame of a shorter video
+            raise UserInputError(f"The clip has {clip.num_frames} frames and this model trains on {num_frames} per "
+                                 "clip: choose fewer frames per clip, a longer clip, or the toy-world batch.")
     label, how = label_for_video(source)
     return clip_batch(clip.frames, label, batch_size, image_size, seed=seed, source=f"the chosen clip ({how})")
 
