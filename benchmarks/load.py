@@ -40,7 +40,7 @@ ACTIONS: list[tuple[str, str, dict]] = [
     ("/merge", "video", {"num_frames": 24, "num_segments": 4, "tokens_per_segment": 20, "num_global": 2}),
     ("/propagate", "path", {"k": 5}),
     ("/longrange", "video", {"source_name": "chosen video", "frames_value": 256}),
-    ("/training_cost", "video", {"data": "chosen clip", "techniques": ["bf16"], "combination": ["bf16"], "steps": 1,
+    ("/training_cost", "video", {"data": "chosen clip", "techniques": ["bf16"], "combination": ["bf16"], "steps": 2,
                                  "depth": 2, "batch_size": 2, "num_frames": 4, "image_size": 32, "width": 64}),
     ("/compare", "path", {}),
 ]
