@@ -167,5 +167,6 @@ def build_tab(video: gr.Video) -> None:
     cancel_on(stop, event)
     download_button.click(download, inputs=[state, info], outputs=bundle, api_name="compare_download",
                           api_visibility="undocumented")
-    frame.change(show_frame, inputs=[state, frame], outputs=[image_a, image_b, caption], api_visibility="private",
-                 show_progress="hidden", trigger_mode="always_last")
+    # input, not change: a run sets the slider and draws its frame itself (see demos/mask_propagation.py)
+    frame.input(show_frame, inputs=[state, frame], outputs=[image_a, image_b, caption], api_visibility="private",
+                show_progress="hidden", trigger_mode="always_last")

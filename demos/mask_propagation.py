@@ -203,8 +203,11 @@ def build_tab(video: gr.Video) -> PropagationView:
     event = run.click(bind(propagate, view), inputs=[video, segmentor, flow, k, editor],
                       outputs=view.propagate_outputs, api_name="propagate")
     cancel_on(stop, event)
-    frame.change(bind(show_frame, view), inputs=[state, frame], outputs=view.frame_outputs,
-                 api_visibility="private")
+    # input (the user moved it), not change: a run sets the slider and draws that frame itself; a change event drew
+    # it again into the same cached file while the browser read the first (h11: "Too much data for declared
+    # Content-Length", a broken image)
+    frame.input(bind(show_frame, view), inputs=[state, frame], outputs=view.frame_outputs, api_visibility="private",
+                trigger_mode="always_last")
     sweep_event = sweep_button.click(bind(sweep, view), inputs=state, outputs=[sweep_state, cost, table],
                                      api_name="propagate_sweep", api_visibility="undocumented")
     cancel_on(sweep_stop, sweep_event)
