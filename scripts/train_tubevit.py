@@ -37,7 +37,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from lib.methods.tubes.data import CAMERA_MOTION, SOLO, load_split  # noqa: E402
 from lib.methods.tubes.geometry import PAPER_TUBES, dense_tubelets, scale_tubes  # noqa: E402
 from lib.methods.tubes.model import TubeViT  # noqa: E402
-from lib.methods.tubes.training import action_losses, build_model, evaluate  # noqa: E402
+from lib.methods.tubes.pretraining import (  # noqa: E402
+    SHAPE_NAMES,
+    evaluate_images,
+    image_losses,
+    image_model,
+    inflate,
+    shape_images,
+)
+from lib.methods.tubes.training import action_losses, build_model, evaluate, joint_losses  # noqa: E402
 from lib.models.bundled import save_bundled  # noqa: E402
 from lib.training import cosine_with_warmup, fit  # noqa: E402
 
@@ -58,18 +66,45 @@ CLIP_NORM = 1.0
 
 
 def train(kind: str, clips: torch.Tensor, labels: torch.Tensor, *, epochs: int, batch: int, lr: float,
-          seed: int, log_every: int = 20) -> TubeViT:
-    """Train a fresh `kind` model with AdamW; one seed fixes the initialisation, clip order and augmentation."""
+          seed: int, log_every: int = 20, start: TubeViT | None = None,
+          joint: tuple[torch.Tensor, torch.Tensor] | None = None, interpolated_kernels: bool = False) -> TubeViT:
+    """Train a `kind` model with AdamW; one seed fixes the initialisation, clip order and augmentation.
+
+    start: the model to train (an image ViT inflated by lib.methods.tubes.pretraining.inflate) instead of a fresh
+    one; joint: (images, shape labels) to keep training on images through the 2-D tube at every step."""
     torch.manual_seed(seed)
-    model = build_model(MODELS[kind][1], INPUT_SHAPE, clips, **ARCH)
+    model = start if start is not None else build_model(MODELS[kind][1], INPUT_SHAPE, clips,
+                                                        interpolated_kernels=interpolated_kernels, **ARCH)
     model.set_fast_attention(True)  # fused attention while training; the saved model records attention again
+    image_head = torch.nn.Linear(model.dim, len(SHAPE_NAMES)) if joint is not None else None
+    params = list(model.parameters()) + (list(image_head.parameters()) if image_head is not None else [])
+    optimiser = torch.optim.AdamW(params, lr=lr, weight_decay=WEIGHT_DECAY)
+    steps = epochs * math.ceil(len(labels) / batch)
+    generator = torch.Generator().manual_seed(seed)
+    if joint is None:
+        losses = action_losses(model, clips, labels, epochs=epochs, batch=batch, generator=generator)
+    else:
+        losses = joint_losses(model, image_head, clips, labels, *joint, epochs=epochs, batch=batch,
+                              image_batch=batch, generator=generator)
+    # warm-up over the first 5% of the steps, then a half cosine to 0
+    fit(model, losses, optimiser, cosine_with_warmup(optimiser, steps, warmup=steps // 20), clip_norm=CLIP_NORM,
+        log_every=log_every, total_steps=steps, log=lambda line: print(f"[{kind}] {line}", flush=True))
+    model.set_fast_attention(False)
+    return model.eval()
+
+
+def pretrain_image_vit(images: torch.Tensor, labels: torch.Tensor, *, epochs: int, batch: int, lr: float,
+                       seed: int) -> TubeViT:
+    """The image ViT both video models start from: 8x8 patches, the same width and depth, shape labels."""
+    torch.manual_seed(seed)
+    model = image_model(images, **ARCH)
+    model.set_fast_attention(True)
     optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=WEIGHT_DECAY)
     steps = epochs * math.ceil(len(labels) / batch)
     generator = torch.Generator().manual_seed(seed)
-    # warm-up over the first 5% of the steps, then a half cosine to 0
-    fit(model, action_losses(model, clips, labels, epochs=epochs, batch=batch, generator=generator), optimiser,
-        cosine_with_warmup(optimiser, steps, warmup=steps // 20), clip_norm=CLIP_NORM,
-        log_every=log_every, total_steps=steps, log=lambda line: print(f"[{kind}] {line}", flush=True))
+    fit(model, image_losses(model, images, labels, epochs=epochs, batch=batch, generator=generator), optimiser,
+        cosine_with_warmup(optimiser, steps, warmup=steps // 20), clip_norm=CLIP_NORM, log_every=100,
+        total_steps=steps, log=lambda line: print(f"[image] {line}", flush=True))
     model.set_fast_attention(False)
     return model.eval()
 
@@ -89,6 +124,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--solo", action=argparse.BooleanOptionalAction, default=SOLO,
                         help="the actor alone (no distractor objects)")
     parser.add_argument("--cache-dir", default="/tmp/tubes_data", help="where rendered clips are cached (.npz)")
+    parser.add_argument("--image-pretrain", type=int, default=0, metavar="N",
+                        help="first train an image ViT on N toy-world frames (actor's shape) and inflate it")
+    parser.add_argument("--image-epochs", type=int, default=8)
+    parser.add_argument("--joint", action="store_true", help="keep training on those images with the videos")
+    parser.add_argument("--interpolated-kernels", action="store_true",
+                        help="one learned 8x8x8 kernel resized to every tube (TubeViT section 3.3)")
     parser.add_argument("--out", default=None, help="output folder (default: the bundled model's folder)")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
@@ -96,9 +137,22 @@ def main(argv: list[str] | None = None) -> None:
                  camera_motion=args.camera_motion, solo=args.solo, cache_dir=args.cache_dir)
     train_x, train_y, _ = load_split("train", args.train_clips, **shape)
     held_x, held_y, held_seeds = load_split("held_out", args.held_out_clips, **shape)
-    start = time.time()
-    model = train(args.model, train_x, train_y, epochs=args.epochs, batch=args.batch, lr=args.lr, seed=args.seed)
-    minutes = (time.time() - start) / 60
+    start_time = time.time()
+    start, joint = None, None
+    if args.joint and not args.image_pretrain:
+        parser.error("--joint needs --image-pretrain N (the images to train on)")
+    if args.image_pretrain:
+        images, shapes = shape_images(args.image_pretrain + 2000, size=INPUT_SHAPE[1], source_size=SOURCE_SIZE,
+                                      num_frames=INPUT_SHAPE[0])
+        image_vit = pretrain_image_vit(images[2000:], shapes[2000:], epochs=args.image_epochs, batch=64,
+                                       lr=args.lr, seed=args.seed)
+        print(f"image ViT: held-out shape top-1 {evaluate_images(image_vit, images[:2000], shapes[:2000]):.3f} "
+              f"on 2000 frames ({(time.time() - start_time) / 60:.1f} min)", flush=True)
+        start = inflate(image_vit, MODELS[args.model][1], INPUT_SHAPE, interpolated_kernels=args.interpolated_kernels)
+        joint = (images[2000:], shapes[2000:]) if args.joint else None
+    model = train(args.model, train_x, train_y, epochs=args.epochs, batch=args.batch, lr=args.lr, seed=args.seed,
+                  start=start, joint=joint, interpolated_kernels=args.interpolated_kernels)
+    minutes = (time.time() - start_time) / 60
     accuracy = evaluate(model, held_x, held_y)
     out = Path(args.out or MODELS[args.model][0])
     save_bundled(model, out)

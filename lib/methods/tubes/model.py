@@ -101,11 +101,13 @@ class Block(nn.Module):
 
 @dataclass(frozen=True)
 class TubeViTOutput:
-    """logits (B, classes); pool_weights (B, N) attention-pooling weights (rows sum to 1); layout of the N tokens."""
+    """logits (B, classes); pool_weights (B, N) attention-pooling weights (rows sum to 1); layout of the N tokens;
+    pooled (B, dim) the pooled feature the head reads (joint image training puts a second head on it)."""
 
     logits: torch.Tensor
     pool_weights: torch.Tensor
     layout: TubeLayout
+    pooled: torch.Tensor | None = None
 
 
 class TubeViT(BundledModel):
@@ -177,7 +179,7 @@ class TubeViT(BundledModel):
         x = self.norm(x)
         weights = self.pool_score(x).squeeze(-1).softmax(dim=-1)  # (B, N)
         pooled = torch.einsum("bn,bnd->bd", weights, x)
-        return TubeViTOutput(logits=self.head(pooled), pool_weights=weights, layout=layout)
+        return TubeViTOutput(logits=self.head(pooled), pool_weights=weights, layout=layout, pooled=pooled)
 
     def forward(self, video: torch.Tensor) -> torch.Tensor:
         """(B, 3, T, H, W) or (B, 3, H, W) -> logits (B, num_classes)."""
