@@ -124,11 +124,15 @@ def main(argv: list[str] | None = None) -> None:
     from lib.models.rehearsal import write_rehearsal_cache
 
     load_start = os.getloadavg()[0]
-    write_rehearsal_cache(args.cache)
+    wanted = [m for m in args.only.split(",") if m] or [a.model for a in HUB_ACTIONS]
+    unknown = sorted(set(wanted) - {a.model for a in HUB_ACTIONS})
+    if unknown:
+        parser.error(f"not hub actions: {', '.join(unknown)}; known: {', '.join(a.model for a in HUB_ACTIONS)}")
+    # only the checkpoints the wanted actions load (a full cache is several GB and minutes to write)
+    write_rehearsal_cache(args.cache, sorted({a.loads for a in HUB_ACTIONS if a.model in wanted}))
     clips = benchmark_clips(quick=args.quick)
     peak = matmul_peak_gflops(args.threads)
     print(f"dense fp32 matmul peak, {args.threads} threads: {peak:.1f} GFLOP/s; load average {load_start:.1f}")
-    wanted = [m for m in args.only.split(",") if m] or [a.model for a in HUB_ACTIONS]
     results = []
     print(f"{'clip':<14} {'model':<30} {'tab':<17} {'load s':>7} {'call s':>7} {'peak RSS MB':>12}  error")
     for label, clip in clips.items():

@@ -95,7 +95,9 @@ def merge(video: str, model: str, num_frames: float, num_segments: float, tokens
 
     Args:
         video: the video file to analyse (MP4 H.264 works best).
-        model: the frame encoder: "frame-vit-toy" (bundled), "clip-vit-b16" or "clip-vit-l14" (hub, CLIP towers).
+        model: the frame encoder: "frame-vit-toy" (bundled), or a hub image tower: "clip-vit-b16", "clip-vit-l14"
+            (CLIP), "siglip2-base-p16-224" (SigLIP 2, no CLS token: its global tokens are mean patch tokens),
+            "dinov2-small" (DINOv2, self-supervised).
         num_frames: frames sampled uniformly from the video, 2 to 200 (100 by default).
         num_segments: segments the video is split into, 1 to 20 (10 by default); tokens merge within a segment.
         tokens_per_segment: tokens each segment keeps after merging, 1 to 200 (30 by default).
@@ -184,7 +186,7 @@ def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
     with gr.Row():
         model = gr.Dropdown(encoder_choices(), value=DEFAULT_MODEL, label="frame encoder",
-                            info="bundled toy-world ViT, or CLIP vision towers (downloaded once)")
+                            info="bundled toy-world ViT, or CLIP / SigLIP 2 / DINOv2 image towers (downloaded once)")
         metric = gr.Radio(list(METRICS), value="pseudo_heads", label="similarity metric",
                           info="LongVLM: features averaged over 16 pseudo-heads; ToMe: last-layer attention keys")
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "merge")

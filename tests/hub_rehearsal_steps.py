@@ -35,6 +35,8 @@ HUB_ACTIONS: tuple[HubAction, ...] = (
     HubAction("timesformer-base-k400", "Attention", "/attention", "timesformer-base-k400"),
     HubAction("clip-vit-b16", "Token merging", "/merge", "clip-vit-b16"),
     HubAction("clip-vit-l14", "Token merging", "/merge", "clip-vit-l14"),
+    HubAction("siglip2-base-p16-224", "Token merging", "/merge", "siglip2-base-p16-224"),
+    HubAction("dinov2-small", "Token merging", "/merge", "dinov2-small"),
     HubAction("mask2former-swin-t-ade", "Mask propagation", "/propagate", "mask2former-swin-t-ade"),
     HubAction("mask2former-swin-t-cityscapes", "Mask propagation", "/propagate", "mask2former-swin-t-cityscapes"),
     HubAction("tubevit-b-from-vit-in1k", "Tubes", "/tubes", "vit-b16-in1k"),

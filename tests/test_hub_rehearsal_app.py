@@ -22,9 +22,9 @@ pytestmark = pytest.mark.slow
 # Parameters of the real architectures (STACK.md, measured on the same configs); CLIP: the full checkpoint.
 PARAMETERS_M = {"videomae-base-k400": 86.5, "timesformer-base-k400": 121.6, "mask2former-swin-t-ade": 47.4,
                 "mask2former-swin-t-cityscapes": 47.4, "clip-vit-b16": 149.6, "clip-vit-l14": 427.6,
-                "vit-b16-in1k": 86.6}
+                "vit-b16-in1k": 86.6, "siglip2-base-p16-224": 375.2, "dinov2-small": 22.1}
 FRAMES = {"videomae-base-k400": 16, "timesformer-base-k400": 8}
-PATCHES_PER_FRAME = {"clip-vit-b16": 196, "clip-vit-l14": 256}
+PATCHES_PER_FRAME = {"clip-vit-b16": 196, "clip-vit-l14": 256, "siglip2-base-p16-224": 196, "dinov2-small": 256}
 
 
 def _refusal(client, api_name: str, args: tuple) -> str:

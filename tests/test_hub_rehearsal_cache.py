@@ -24,9 +24,11 @@ def test_every_hub_spec_has_a_config_with_its_source(spec):
     import transformers
 
     assert hasattr(transformers, config["architectures"][0])
-    if spec.family == "clip":  # a full CLIPConfig, so CLIPVisionModelWithProjection takes its vision_config
-        assert config["model_type"] == "clip" and {"text_config", "vision_config"} <= set(config)
+    if spec.family in ("clip", "siglip"):  # a full CLIP/SigLIP config: the vision class takes its vision_config
+        assert config["model_type"] == spec.family and {"text_config", "vision_config"} <= set(config)
         assert config["vision_config"]["image_size"] == spec.image_size
+    elif spec.family == "dinov2":  # image_size is the 518 px position grid, interpolated to the 224 px input
+        assert config["image_size"] == 518 and spec.image_size == 224
     elif spec.family != "mask2former":
         assert config["image_size"] == spec.image_size
     if spec.num_frames:
@@ -36,7 +38,7 @@ def test_every_hub_spec_has_a_config_with_its_source(spec):
 def test_every_hub_model_of_the_catalog_is_rehearsed():
     assert {s.name for s in hub_specs()} == {
         "videomae-base-k400", "timesformer-base-k400", "mask2former-swin-t-ade", "mask2former-swin-t-cityscapes",
-        "clip-vit-b16", "clip-vit-l14", "vit-b16-in1k"}
+        "clip-vit-b16", "clip-vit-l14", "vit-b16-in1k", "siglip2-base-p16-224", "dinov2-small"}
     with pytest.raises(KeyError, match="not hub models"):
         hub_specs(["stpt-tiny-toy"])
 

@@ -22,7 +22,8 @@ from lib.models.preprocess import (
 HUB_SPECS = [s for s in SPECS if s.source == "hub"]
 PROCESSORS = {"videomae": "VideoMAEImageProcessorPil", "timesformer": "VideoMAEImageProcessorPil",
               "clip": "CLIPImageProcessorPil", "vit": "ViTImageProcessorPil",
-              "mask2former": "Mask2FormerImageProcessorPil"}
+              "mask2former": "Mask2FormerImageProcessorPil", "siglip": "SiglipImageProcessorPil",
+              "dinov2": "BitImageProcessorPil"}
 
 
 def _frames(height: int, width: int, seed: int = 0) -> np.ndarray:
@@ -36,7 +37,8 @@ def _reference(spec, frames: np.ndarray) -> np.ndarray:
     import transformers
 
     raw = json.loads(kept_config_path(spec.location).read_text())
-    kwargs = {k: v for k, v in raw.items() if k not in ("image_processor_type", "feature_extractor_type")}
+    kwargs = {k: v for k, v in raw.items()
+              if k not in ("image_processor_type", "feature_extractor_type", "processor_class")}
     processor = getattr(transformers, PROCESSORS[spec.family])(**kwargs)
     out = np.asarray(processor(list(frames), return_tensors="np")["pixel_values"])
     return out[0] if spec.family in ("videomae", "timesformer") else out  # video processors add a batch axis

@@ -1,4 +1,4 @@
-"""Tiny random transformers models (VideoMAE, TimeSformer, Mask2Former) for the hub-path tests."""
+"""Tiny random transformers models (VideoMAE, TimeSformer, Mask2Former, SigLIP, DINOv2) for the hub-path tests."""
 import torch
 
 
@@ -39,3 +39,30 @@ def tiny_mask2former():
     )
     torch.manual_seed(0)
     return Mask2FormerForUniversalSegmentation(config).eval()
+
+
+def tiny_siglip():
+    """A full SiglipModel (text + vision, as google ships SigLIP 2 FixRes checkpoints) at the real input geometry
+    (224 px, patch 16 -> 14x14 = 196 patches, no CLS) but 32 wide and 2 layers deep, so it runs in milliseconds."""
+    from transformers import SiglipConfig, SiglipModel
+
+    config = SiglipConfig(
+        text_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 1, "num_attention_heads": 4,
+                     "vocab_size": 64, "max_position_embeddings": 16, "bos_token_id": 1, "eos_token_id": 2,
+                     "pad_token_id": 0},
+        vision_config={"hidden_size": 32, "intermediate_size": 37, "num_hidden_layers": 2, "num_attention_heads": 4,
+                       "image_size": 224, "patch_size": 16},
+    )
+    torch.manual_seed(0)
+    return SiglipModel(config).eval()
+
+
+def tiny_dinov2():
+    """Dinov2Model with the real geometry (patch 14, position grid of 518 px interpolated to the input: 224 px ->
+    16x16 = 256 patches + CLS), 32 wide and 2 layers deep."""
+    from transformers import Dinov2Config, Dinov2Model
+
+    config = Dinov2Config(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, mlp_ratio=2, patch_size=14,
+                          image_size=518)
+    torch.manual_seed(0)
+    return Dinov2Model(config).eval()

@@ -1,49 +1,29 @@
 """The allow-list: every model the app offers. Only names listed here can be loaded.
 
 To add a model, append a `ModelSpec(...)` to `SPECS`; bundled weights live under assets/models/<name>/
-and their `model.safetensors` must be committed (tests/test_models.py checks).
+and their `model.safetensors` must be committed (tests/test_models.py checks). Hub checkpoints' sampling (what
+they saw in training, with sources) lives in lib/models/sampling.py.
 """
 from __future__ import annotations
 
-from lib.models.spec import ClipSampling, ModelSpec
-
-# Sampling of the hub checkpoints (/work/shared/CHECKPOINTS.md has every number with its source). Spatial
-# numbers are those of each checkpoint's preprocessor_config.json, kept in assets/hub_configs/<ORG>--<NAME>/.
-# Kinetics clips are mostly 30 fps; the strides below are counted at that rate and scaled to a video's own
-# fps by lib.video.windows.
-_KINETICS_FPS = 30.0
-VIDEOMAE_K400 = ClipSampling(
-    num_frames=16, frame_stride=4, short_side=224, crop=224, trained_fps=_KINETICS_FPS,
-    source="VideoMAE K400 fine-tune 16x4 (MCG-NJU/VideoMAE scripts/kinetics/videomae_vit_base_patch16_224_"
-           "tubemasking_ratio_0.9_epoch_1600/finetune.sh: --num_frames 16 --sampling_rate 4; test 5 clips x 3 "
-           "crops); processor shortest_edge 224, crop 224, bilinear, ImageNet mean/std (re-saved copies of the "
-           "hub preprocessor_config.json, e.g. hf:steveice/videomae-base-finetuned-kinetics-finetuned-...)")
-TIMESFORMER_K400 = ClipSampling(
-    num_frames=8, frame_stride=32, short_side=224, crop=224, trained_fps=_KINETICS_FPS,
-    source="TimeSformer divST 8x32 (facebookresearch/TimeSformer configs/Kinetics/TimeSformer_divST_8x32_224.yaml: "
-           "NUM_FRAMES 8, SAMPLING_RATE 32; test 1 clip x 3 crops); processor shortest_edge 224, crop 224, "
-           "bilinear, mean/std 0.5 (hf:facebook/timesformer-base-finetuned-k400 preprocessor_config.json)")
-CLIP_224 = ClipSampling(
-    num_frames=1, frame_stride=1, short_side=224, crop=224,
-    source="CLIP image tower, one frame per input: shortest edge 224, centre crop 224, bicubic, OpenAI CLIP "
-           "mean/std (hf:RedbeardNZ/clip-vit-large-patch14 preprocessor_config.json, a duplicate of openai's; "
-           "for B/16 the same values are the CLIPImageProcessor defaults, its own file not opened)")
-MASK2FORMER_384 = ClipSampling(
-    num_frames=1, frame_stride=1, short_side=384, crop=None,
-    source="Mask2Former HF processor: fixed 384x384 resize (aspect not kept), size_divisor 32, bilinear, ImageNet "
-           "mean/std (hf:facebook/mask2former-swin-tiny-{ade,cityscapes}-semantic preprocessor_config.json); "
-           "the paper's test protocol is short side 512 (ADE) / 1024 (Cityscapes), not used here")
-VIT_224 = ClipSampling(
-    num_frames=1, frame_stride=1, short_side=224, crop=None,
-    source="ViT-B/16 IN-1k processor: fixed 224x224 resize, no crop, bilinear, mean/std 0.5 "
-           "(hf:google/vit-base-patch16-224 preprocessor_config.json, refs/pr/21); TubeViT-B built from it takes "
-           "32 frames decoded at short side 224 and centre-cropped to 224 (lib.methods.tubes)")
+from lib.models.sampling import (
+    CLIP_224,
+    DINOV2_224,
+    MASK2FORMER_384,
+    SIGLIP2_224,
+    TIMESFORMER_K400,
+    VIDEOMAE_K400,
+    VIT_224,
+)
+from lib.models.spec import ModelSpec
 
 # download_mb of the hub checkpoints: neither /work/shared/CHECKPOINTS.md nor STACK.md lists the weight files'
 # sizes, so these are parameter counts x 4 bytes (fp32): VideoMAE-B 86.5 M, TimeSformer-B 121.6 M, ViT-B/16 86.6 M,
-# Mask2Former Swin-T 47.4 M; CLIP is the full checkpoint (text tower included: B/16 149.6 M, L/14 427.6 M) since the
-# whole file is fetched. gflops_per_input: counted with FlopCounterMode at the sampling's input size (VideoMAE
-# 16 x 224^2, TimeSformer 8 x 224^2, CLIP/ViT 224^2, Mask2Former 384^2); tests/test_model_costs.py recounts them.
+# Mask2Former Swin-T 47.4 M, DINOv2-S/14 22.1 M, DINOv2-B/14 86.6 M; CLIP and SigLIP 2 are the full checkpoint (text
+# tower included: CLIP B/16 149.6 M, L/14 427.6 M; SigLIP 2 B/16 375.2 M, 256k-token vocabulary) since the whole
+# file is fetched. gflops_per_input: counted with FlopCounterMode at the sampling's input size (VideoMAE
+# 16 x 224^2, TimeSformer 8 x 224^2, CLIP/ViT/SigLIP 2/DINOv2 224^2, Mask2Former 384^2); tests/test_model_costs.py
+# recounts them.
 SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="videomae-base-k400",
@@ -143,6 +123,37 @@ SPECS: tuple[ModelSpec, ...] = (
         sampling=CLIP_224,
         download_mb=1710,
         gflops_per_input=162.03,
+    ),
+    ModelSpec(
+        name="siglip2-base-p16-224",
+        family="siglip",
+        task="frame-encoder",
+        source="hub",
+        location="google/siglip2-base-patch16-224",
+        model_class="transformers:SiglipVisionModel",
+        num_frames=None,
+        image_size=224,
+        description="SigLIP 2 B/16 image tower at 224 px (FixRes; the encoder family of current video LLMs): "
+                    "196 patch tokens per frame, no CLS token (it pools with an attention head).",
+        needs_attention=False,  # read for tokens and keys, never for maps: fused attention
+        sampling=SIGLIP2_224,
+        download_mb=1501,
+        gflops_per_input=35.42,
+    ),
+    ModelSpec(
+        name="dinov2-small",
+        family="dinov2",
+        task="frame-encoder",
+        source="hub",
+        location="facebook/dinov2-small",
+        model_class="transformers:Dinov2Model",
+        num_frames=None,
+        image_size=224,
+        description="DINOv2 ViT-S/14, self-supervised (Oquab et al. 2023): 256 patch tokens + CLS per 224 px frame.",
+        needs_attention=False,  # read for tokens and keys, never for maps: fused attention
+        sampling=DINOV2_224,
+        download_mb=88,
+        gflops_per_input=12.25,
     ),
     ModelSpec(
         name="vit-b16-in1k",

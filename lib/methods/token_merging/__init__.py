@@ -17,7 +17,9 @@ encoder_choices() lists the frame encoders (DEFAULT_MODEL first); METRICS the si
 default_frames(model) is the frame count a default action samples (fewer for big pretrained towers, so it stays
 under ~10 s here); time_estimate(model, frames) says how long encoding takes, before it runs.
 `video` is a path (decoded here, LongVLM's bin-middle sampling by segments) or an already decoded Clip.
-A CLIP tower gets its frames decoded from the source at its processor's size and centre-cropped (224 x 224).
+A pretrained tower (CLIP, SigLIP 2, DINOv2) gets its frames decoded from the source and prepared by its own
+processor (224 x 224: CLIP / DINOv2 centre crops, SigLIP 2 a fixed resize); SigLIP has no CLS token, so its
+global tokens are mean patch tokens (result.global_from says which).
     real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
     export_token_merging(result, folder, settings={...}, clip=path, tome=tome_result)  # Download zip
 """

@@ -23,12 +23,14 @@ class TokenMergingResult:
     frames:        (T, H, W, 3) uint8 sampled frames (display size), T = S * M.
     timestamps:    (T,) float64 seconds of each frame in the source video.
     segments:      S SegmentMerge, in temporal order; segment s holds frames s*M .. s*M+M-1.
-    global_tokens: (G, C) float32 CLS of the last G hidden states averaged over all frames.
+    global_tokens: (G, C) float32 CLS of the last G hidden states averaged over all frames (for an encoder
+                   without CLS, SigLIP, the mean patch token of each of those states: global_from).
     sequence:      (G + S * K, C) float32 the final sequence [global; segment 1; ...; segment S].
     grid:          (rows, cols) patch grid of each frame.
     budgets:       token counts of the alternatives (raw, LongVLM, Video-ChatGPT pooling, 8 frames).
     similarity:    (S, S) Chamfer cosine similarity between segments' merged tokens.
     timings:       seconds spent decoding, encoding and merging.
+    global_from:   "cls" or "patch-mean": what the global tokens were built from.
     """
 
     frames: np.ndarray
@@ -43,6 +45,7 @@ class TokenMergingResult:
     metric: str
     duration: float
     timings: dict[str, float] = field(default_factory=dict)
+    global_from: str = "cls"
 
     @property
     def num_segments(self) -> int:
@@ -69,11 +72,14 @@ class TokenMergingResult:
         """One paragraph of Markdown: counts, ratio and where the time went."""
         k = self.segments[0].num_tokens
         spent = ", ".join(f"{name} {sec:.1f} s" for name, sec in self.timings.items())
+        # LongVLM's global tokens are CLS tokens; said when an encoder without CLS got a stand-in instead
+        stand_in = (" This encoder has no CLS token (it pools with an attention head), so the global tokens are "
+                    "its mean patch token per layer, averaged over frames." if self.global_from != "cls" else "")
         return (f"**{self.raw_tokens:,} patch tokens -> {self.merged_tokens:,} tokens** "
                 f"({self.raw_tokens / self.merged_tokens:.0f}x fewer): {len(self.global_tokens)} global + "
                 f"{self.num_segments} segments x {k} merged tokens, from {self.frames.shape[0]} frames of a "
                 f"{self.duration:.0f} s video ({self.grid[0]}x{self.grid[1]} patches per frame, encoder "
-                f"`{self.model_name}`, metric `{self.metric}`). Time: {spent}.")
+                f"`{self.model_name}`, metric `{self.metric}`). Time: {spent}.{stand_in}")
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from lib.methods.token_merging.budget import segment_similarity, token_budgets
 from lib.methods.token_merging.features import encode_frames, encoder_geometry, encoder_preprocess
 from lib.methods.token_merging.result import TokenMergingResult
 from lib.methods.token_merging.segments import METRICS, SegmentMerge, global_tokens, merge_segment
+from lib.methods.token_merging.towers import TOWER_FAMILIES
 from lib.models import PreprocessConfig, get_spec, list_models, load_model, spec_preprocess_config
 from lib.models.preprocess import resize_frames
 from lib.models.speed import estimate_seconds, record_speed
@@ -28,15 +29,18 @@ from lib.video import Clip, load_clip, load_frames, probe_video, segment_indices
 DEFAULT_MODEL = "frame-vit-toy"
 DEFAULT_FRAMES = 100  # LongVLM's 100 frames: the bundled encoder does them in about a second
 # CLIP-B/16 costs 35 GFLOPs a frame, CLIP-L/14 162: in bfloat16 on 2 CPU cores about 0.07 s and 0.3 s a frame
-# (benchmarks/hub_models.py), so these counts keep the default action under ~10 s with decoding and merging
-DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20}
+# (benchmarks/hub_models.py), so these counts keep the default action under ~10 s with decoding and merging.
+# SigLIP 2 B/16 at 224 costs what CLIP-B/16 does (same ViT-B, 196 patches; its MAP head is skipped), so 60 too;
+# DINOv2-S/14 (12 GFLOPs: 22 M parameters, 256 patches) about a third of it. (DINOv2-B/14, 46 GFLOPs, is not
+# offered: on the busy machine it took 5-22 s for its default action, so the 10 s rule is not shown.)
+DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20, "siglip2-base-p16-224": 60, "dinov2-small": 100}
 Progress = Callable[[float, str], None]
 
 
 def encoder_choices() -> list[str]:
-    """Names of the frame encoders the tab offers (bundled first, then hub CLIP towers)."""
+    """Names of the frame encoders the tab offers (bundled first, then the hub towers: CLIP, SigLIP 2, DINOv2)."""
     specs = list_models(task="frame-encoder")
-    ours = [s.name for s in specs if s.family in ("frame-vit", "clip")]
+    ours = [s.name for s in specs if s.family in ("frame-vit", *TOWER_FAMILIES)]
     return sorted(ours, key=lambda name: (get_spec(name).source != "bundled", name))
 
 
@@ -81,8 +85,8 @@ def _load(video: str | Path | Clip, num_segments: int, per_segment: int, short_s
     """num_segments x per_segment frames: a path decoded by segments (LongVLM's bin middles), or a Clip
     subsampled uniformly.
 
-    With `preprocess` (a CLIP tower) the frames are the checkpoint's input: each is decoded from the source
-    file at full size and resized + centre-cropped by its processor (224 x 224 for CLIP), never upscaled from
+    With `preprocess` (a pretrained tower) the frames are the checkpoint's input: each is decoded from the
+    source file at full size and resized (+ centre-cropped) by its processor (224 x 224), never upscaled from
     a small copy; an in-memory Clip without a readable source is resized from its own frames. Without it
     (the bundled FrameViT) frames keep the decoded size (short side `short_side`).
     """
@@ -109,8 +113,8 @@ def _from_source(path: str | Path, indices: np.ndarray, preprocess: PreprocessCo
 
 
 def _encoder_preprocess(model: str | torch.nn.Module, encoder: torch.nn.Module) -> PreprocessConfig | None:
-    """The checkpoint's processor for a catalogued CLIP (its preprocessor_config.json), the CLIP defaults at
-    the tower's size for a CLIP module passed in, None for the bundled FrameViT."""
+    """The checkpoint's processor for a catalogued tower (its preprocessor_config.json), the family's defaults
+    (towers.default_preprocess) for a tower module passed in, None for the bundled FrameViT."""
     if isinstance(model, str) and get_spec(model).sampling is not None:
         return spec_preprocess_config(get_spec(model))
     return encoder_preprocess(encoder)
@@ -122,11 +126,14 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
                       progress: Progress | None = None) -> TokenMergingResult:
     """LongVLM's pipeline on a video file (or an in-memory Clip).
 
-    Samples num_frames (LongVLM's bin middles) as num_segments consecutive segments (a CLIP tower gets them
-    decoded from the source at its processor's size and centre-cropped; `short_side` is the bundled
+    Samples num_frames (LongVLM's bin middles) as num_segments consecutive segments (a pretrained tower gets
+    them decoded from the source and prepared by its own processor: CLIP / DINOv2 short side + centre crop,
+    SigLIP 2 a fixed 224 x 224 resize; `short_side` is the bundled
     FrameViT's decode size; result.frames are the frames each encoder saw), encodes each
     segment's frames, merges its F x P patch tokens to tokens_per_segment, prepends num_global global
-    tokens. `model` is a registry name (see encoder_choices) or an already built FrameViT / CLIP tower.
+    tokens (CLS of the last hidden states; the mean patch token of each for SigLIP, which has no CLS:
+    result.global_from says which). `model` is a registry name (see encoder_choices) or an already built
+    FrameViT / CLIP / SigLIP / DINOv2 tower.
     Raises UserInputError for impossible settings or unusable videos.
     """
     report = progress or (lambda fraction, message: None)
@@ -136,14 +143,14 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
     started = time.perf_counter()
     total = video.num_frames if isinstance(video, Clip) else probe_video(video).num_frames
     encoder = load_model(model) if isinstance(model, str) else model
-    _, grid, _, _ = encoder_geometry(encoder)
     preprocess = _encoder_preprocess(model, encoder)
+    _, grid, _, _ = encoder_geometry(encoder, preprocess)  # after the processor: DINOv2's grid is its input's
     per_segment = check_settings(total, num_frames, num_segments, tokens_per_segment, grid[0] * grid[1], num_global)
     report(0.02, f"decoding {num_segments * per_segment} frames")
     clip = _load(video, num_segments, per_segment, short_side, preprocess)
     timings["decode"] = time.perf_counter() - started
     segments: list[SegmentMerge] = []
-    cls_states = []
+    cls_states, global_from = [], "cls"
     encode_s = merge_s = 0.0
     for s in range(num_segments):
         report(0.05 + 0.9 * s / num_segments, f"segment {s + 1}/{num_segments}: encoding and merging")
@@ -154,6 +161,7 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
         merge_s += time.perf_counter() - t1
         encode_s += t1 - t0
         cls_states.append(feats.cls_states)
+        global_from = feats.global_from
     timings["encode"], timings["merge"] = encode_s, merge_s
     glob = global_tokens(torch.cat(cls_states), num_global).numpy()
     sequence = np.concatenate([glob] + [seg.tokens for seg in segments], axis=0)
@@ -167,4 +175,4 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
         budgets=tuple(token_budgets(num_segments * per_segment, grid[0] * grid[1], num_segments,
                                     tokens_per_segment, len(glob))),
         similarity=segment_similarity([seg.tokens for seg in segments]), model_name=name, metric=metric,
-        duration=float(clip.duration), timings=timings)
+        duration=float(clip.duration), timings=timings, global_from=global_from)
