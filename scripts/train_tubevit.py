@@ -11,10 +11,17 @@ prints their top-1. Model, augmentation, losses and evaluation live in lib/metho
 optimiser loop in lib.training.fit.
 Rendered clips are cached under --cache-dir (about 1.3 GB for 3,000 training clips).
 
-    python scripts/train_tubevit.py --model tubevit      # 3-7 min on 2 cores shared with other runs
-    python scripts/train_tubevit.py --model dense        # 15-27 min likewise (6x the tokens, quadratic attention)
+    python scripts/train_tubevit.py --model tubevit --image-pretrain 20000 --joint --interpolated-kernels  # 6-11 min
+    python scripts/train_tubevit.py --model dense --image-pretrain 20000   # 15-27 min (6x the tokens)
 
-Measured held-out top-1 (400 clips, 24 epochs): with distractors and camera motion TubeViT 0.495, dense
+The bundled weights: `--model tubevit --image-pretrain 20000 --joint --interpolated-kernels` (held-out top-1
+0.600, 5.9 min) and `--model dense --image-pretrain 20000` (0.835, 14.9 min): both start from one image ViT trained
+on 20,000 toy-world frames (shape top-1 0.875, 2.4 min), as the paper's tubes and dense baselines start from an
+image ViT; TubeViT keeps training on the images through its 2-D tube. The ablation (assets/benchmarks/
+tubes_ablation.json, benchmarks/tubes_ablation.py): tubes 0.495 from scratch, 0.522 pretrained, 0.552 + joint,
+0.600 + interpolated kernels; dense 0.780 from scratch, 0.835 pretrained.
+From scratch (the earlier bundled weights), held-out top-1 (400 clips, 24 epochs):
+with distractors and camera motion TubeViT 0.495, dense
 twin 0.780 (14.8 min, reproduced bit for bit, the 2 cores lightly shared; 19.0 min shared with two other
 runs); actor alone under a still camera TubeViT 0.728, dense twin 0.925 (27.0 min, heavily shared). Those
 trained on the actor alone named 2 of the 4 example clips' motions (each), those trained with distractors and

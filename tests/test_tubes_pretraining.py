@@ -54,3 +54,18 @@ def test_joint_losses_train_the_image_head_through_the_2d_tube():
     assert torch.isfinite(loss) and info["image_loss"] > 0
     assert head.weight.grad is not None and float(head.weight.grad.abs().sum()) > 0
     assert float(video.tokenizer.weights[3].grad.abs().sum()) > 0  # the 2-D tube learns from both
+
+
+def test_the_tab_table_reads_the_committed_ablation(tmp_path):
+    import json
+
+    from lib.methods.tubes.ablation import ABLATION_JSON, ablation_markdown
+
+    data = json.loads(ABLATION_JSON.read_text())
+    text = ablation_markdown()
+    assert len(data["variants"]) == 6 and all(f"{100 * r['top1']:.1f} %" in text for r in data["variants"])
+    assert f"{data['gap_points']:.1f} points" in text and "not reproduced" in text
+    data["variants"][3]["top1"], data["target_met"] = 0.9, True  # the sentence follows the figures
+    path = tmp_path / "ablation.json"
+    path.write_text(json.dumps(data))
+    assert "+40.5 points" in ablation_markdown(path) and "is reproduced" in ablation_markdown(path)

@@ -22,6 +22,7 @@ cost.py (token and FLOP counts), model.py / hub.py (TubeViT, TubeViT-B from a Vi
 result.py (TubesResult), render.py + render_images.py (pictures), data.py + training.py (the training script's).
     export_tubes(result, folder, settings={...}, clip=path)  # Download zip
 """
+from lib.methods.tubes.ablation import ablation_markdown
 from lib.methods.tubes.cost import EncoderSize, TokeniserCost, compare_tokenisers
 from lib.methods.tubes.export import export_tubes, tubes_export_parts
 from lib.methods.tubes.geometry import (
@@ -60,6 +61,7 @@ from lib.methods.tubes.task import (
 )
 
 __all__ = [
+    "ablation_markdown",
     "export_tubes", "tubes_export_parts",
 
     "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
