@@ -46,7 +46,6 @@ from lib.methods.tubes.geometry import PAPER_TUBES, dense_tubelets, scale_tubes 
 from lib.methods.tubes.model import TubeViT  # noqa: E402
 from lib.methods.tubes.pretraining import (  # noqa: E402
     SHAPE_NAMES,
-    evaluate_images,
     image_losses,
     image_model,
     inflate,
@@ -153,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
                                       num_frames=INPUT_SHAPE[0])
         image_vit = pretrain_image_vit(images[2000:], shapes[2000:], epochs=args.image_epochs, batch=64,
                                        lr=args.lr, seed=args.seed)
-        print(f"image ViT: held-out shape top-1 {evaluate_images(image_vit, images[:2000], shapes[:2000]):.3f} "
+        print(f"image ViT: held-out shape top-1 {evaluate(image_vit, images[:2000], shapes[:2000]):.3f} "
               f"on 2000 frames ({(time.time() - start_time) / 60:.1f} min)", flush=True)
         start = inflate(image_vit, MODELS[args.model][1], INPUT_SHAPE, interpolated_kernels=args.interpolated_kernels)
         joint = (images[2000:], shapes[2000:]) if args.joint else None

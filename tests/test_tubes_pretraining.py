@@ -5,7 +5,8 @@ import torch
 
 from lib.methods.tubes.geometry import PAPER_TUBES, dense_tubelets, scale_tubes
 from lib.methods.tubes.kernels import inflate_patch_kernel
-from lib.methods.tubes.pretraining import SHAPE_NAMES, image_model, inflate, normalise_images, shape_images
+from lib.methods.tubes.model import normalise_batch
+from lib.methods.tubes.pretraining import SHAPE_NAMES, image_model, inflate, shape_images
 from lib.methods.tubes.training import joint_losses
 
 ARCH = dict(dim=16, depth=1, heads=2, mlp_dim=32)
@@ -34,7 +35,7 @@ def test_inflated_tubes_start_from_the_image_vit():
                                                  image_vit.blocks.state_dict().values()))
     assert video.pixel_mean == image_vit.pixel_mean and video.head.out_features == 10
     # an image through the video model's 2-D tube gives the image ViT's features (same patch kernel, same blocks)
-    x = normalise_images(images[:2], image_vit)
+    x = normalise_batch(images[:2], image_vit)
     assert torch.allclose(video.forward_features(x).pooled, image_vit.forward_features(x).pooled, atol=1e-5)
     dense = inflate(image_vit, dense_tubelets((8, 4, 4)), (32, 48, 48), interpolated_kernels=False)
     assert dense.layout((32, 48, 48)).num_tokens == 576

@@ -209,7 +209,9 @@ def video_input(frames: np.ndarray, model_or_shape: "TubeViT | Sequence[int]") -
 
 
 def normalise_batch(batch: torch.Tensor, model: TubeViT) -> torch.Tensor:
-    """(B, 3, T, H, W) uint8 clips already at the model's size -> float input, normalised as video_input does."""
-    mean = torch.tensor(model.pixel_mean).view(1, -1, 1, 1, 1)
-    std = torch.tensor(model.pixel_std).view(1, -1, 1, 1, 1)
+    """(B, 3, T, H, W) uint8 clips (or (B, 3, H, W) images) already at the model's size -> float input, normalised
+    as video_input does."""
+    shape = (1, -1) + (1,) * (batch.ndim - 2)
+    mean = torch.tensor(model.pixel_mean).view(shape)
+    std = torch.tensor(model.pixel_std).view(shape)
     return (batch.float() / 255.0 - mean) / std

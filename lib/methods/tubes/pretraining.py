@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from lib.methods.tubes.data import toy_config
 from lib.methods.tubes.geometry import TubeSpec
 from lib.methods.tubes.kernels import inflate_patch_kernel
-from lib.methods.tubes.model import TubeViT
+from lib.methods.tubes.model import TubeViT, normalise_batch
 from lib.toyworld import ACTION_NAMES, CLASS_NAMES
 from lib.toyworld.clips import build_clip_scene
 from lib.toyworld.render import render
@@ -65,13 +65,6 @@ def image_model(images: torch.Tensor, **arch: int) -> TubeViT:
                    pixel_std=[round(v, 4) for v in sample.std(dim=(0, 2, 3)).tolist()], **arch)
 
 
-def normalise_images(images: torch.Tensor, model: TubeViT) -> torch.Tensor:
-    """(B, 3, H, W) uint8 -> float input normalised with the model's pixel_mean / pixel_std."""
-    mean = torch.tensor(model.pixel_mean).view(1, -1, 1, 1)
-    std = torch.tensor(model.pixel_std).view(1, -1, 1, 1)
-    return (images.float() / 255.0 - mean) / std
-
-
 def augment_images(images: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     """Random horizontal flips (a shape's class does not change when mirrored)."""
     flip = torch.rand(len(images), generator=generator) < 0.5
@@ -88,18 +81,8 @@ def image_losses(model: TubeViT, images: torch.Tensor, labels: torch.Tensor, *, 
         order = torch.randperm(len(labels), generator=generator)
         for i in range(0, len(order), batch):
             idx = order[i:i + batch]
-            x = augment_images(normalise_images(images[idx], model), generator)
+            x = augment_images(normalise_batch(images[idx], model), generator)
             yield F.cross_entropy(model(x), labels[idx], label_smoothing=0.1), {"epoch": epoch}
-
-
-@torch.no_grad()
-def evaluate_images(model: TubeViT, images: torch.Tensor, labels: torch.Tensor, batch: int = 256) -> float:
-    """Top-1 shape accuracy of an image model on (N, 3, H, W) uint8 images."""
-    model.eval()
-    correct = 0
-    for i in range(0, len(labels), batch):
-        correct += int((model(normalise_images(images[i:i + batch], model)).argmax(-1) == labels[i:i + batch]).sum())
-    return correct / len(labels)
 
 
 @torch.no_grad()

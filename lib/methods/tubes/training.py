@@ -77,11 +77,11 @@ def joint_losses(model: TubeViT, image_head: torch.nn.Linear, clips: torch.Tenso
                  ) -> Iterator[tuple[torch.Tensor, dict[str, float]]]:
     """action_losses plus, each step, the shape loss of `image_batch` images through the model's 2-D tube with
     `image_head` on the pooled feature (TubeViT's joint image + video training). Images are (N, 3, H, W) uint8."""
-    from lib.methods.tubes.pretraining import augment_images, normalise_images
+    from lib.methods.tubes.pretraining import augment_images
 
     for loss, info in action_losses(model, clips, labels, epochs=epochs, batch=batch, generator=generator):
         idx = torch.randint(len(image_labels), (image_batch,), generator=generator)
-        x = augment_images(normalise_images(images[idx], model), generator)
+        x = augment_images(normalise_batch(images[idx], model), generator)
         image_loss = F.cross_entropy(image_head(model.forward_features(x).pooled), image_labels[idx],
                                      label_smoothing=0.1)
         yield loss + image_weight * image_loss, {**info, "image_loss": float(image_loss.detach())}
@@ -89,7 +89,8 @@ def joint_losses(model: TubeViT, image_head: torch.nn.Linear, clips: torch.Tenso
 
 @torch.no_grad()
 def evaluate(model: TubeViT, clips: torch.Tensor, labels: torch.Tensor, batch: int = 64) -> float:
-    """Top-1 accuracy of `model` (put in eval mode) on clips (N, 3, T, H, W) uint8 with labels (N,)."""
+    """Top-1 accuracy of `model` (put in eval mode) on clips (N, 3, T, H, W) uint8 with labels (N,); images
+    (N, 3, H, W) go through the model's 2-D tubes the same way."""
     model.eval()
     correct = 0
     for i in range(0, len(labels), batch):
