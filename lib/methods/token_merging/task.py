@@ -20,7 +20,7 @@ from lib.methods.token_merging.budget import segment_similarity, token_budgets
 from lib.methods.token_merging.features import encode_frames, encoder_geometry, encoder_preprocess
 from lib.methods.token_merging.result import TokenMergingResult
 from lib.methods.token_merging.segments import METRICS, SegmentMerge, global_tokens, merge_segment
-from lib.methods.token_merging.towers import TOWER_FAMILIES
+from lib.methods.token_merging.towers import GLOBAL_FROM_CLS, TOWER_FAMILIES
 from lib.models import PreprocessConfig, get_spec, list_models, load_model, spec_preprocess_config
 from lib.models.preprocess import resize_frames
 from lib.models.speed import estimate_seconds, record_speed
@@ -150,7 +150,7 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
     clip = _load(video, num_segments, per_segment, short_side, preprocess)
     timings["decode"] = time.perf_counter() - started
     segments: list[SegmentMerge] = []
-    cls_states, global_from = [], "cls"
+    cls_states, global_from = [], GLOBAL_FROM_CLS
     encode_s = merge_s = 0.0
     for s in range(num_segments):
         report(0.05 + 0.9 * s / num_segments, f"segment {s + 1}/{num_segments}: encoding and merging")
