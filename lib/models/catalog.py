@@ -1,88 +1,15 @@
 """The allow-list: every model the app offers. Only names listed here can be loaded.
 
-To add a model, append a `ModelSpec(...)` to `SPECS`; bundled weights live under assets/models/<name>/
-and their `model.safetensors` must be committed (tests/test_models.py checks). Hub checkpoints' sampling (what
-they saw in training, with sources) lives in lib/models/sampling.py.
+To add a bundled model, append a `ModelSpec(...)` to `BUNDLED_SPECS`; its weights live under
+assets/models/<name>/ and their `model.safetensors` must be committed (tests/test_models.py checks). Hub
+checkpoints are in lib/models/catalog_hub.py, their sampling in lib/models/sampling.py.
 """
 from __future__ import annotations
 
-from lib.models.sampling import (
-    CLIP_224,
-    DINOV2_224,
-    MASK2FORMER_384,
-    SIGLIP2_224,
-    TIMESFORMER_K400,
-    VIDEOMAE_K400,
-    VIT_224,
-)
+from lib.models.catalog_hub import HUB_SPECS
 from lib.models.spec import ModelSpec
 
-# download_mb of the hub checkpoints: neither /work/shared/CHECKPOINTS.md nor STACK.md lists the weight files'
-# sizes, so these are parameter counts x 4 bytes (fp32): VideoMAE-B 86.5 M, TimeSformer-B 121.6 M, ViT-B/16 86.6 M,
-# Mask2Former Swin-T 47.4 M, DINOv2-S/14 22.1 M, DINOv2-B/14 86.6 M; CLIP and SigLIP 2 are the full checkpoint (text
-# tower included: CLIP B/16 149.6 M, L/14 427.6 M; SigLIP 2 B/16 375.2 M, 256k-token vocabulary) since the whole
-# file is fetched. gflops_per_input: counted with FlopCounterMode at the sampling's input size (VideoMAE
-# 16 x 224^2, TimeSformer 8 x 224^2, CLIP/ViT/SigLIP 2/DINOv2 224^2, Mask2Former 384^2); tests/test_model_costs.py
-# recounts them.
-SPECS: tuple[ModelSpec, ...] = (
-    ModelSpec(
-        name="videomae-base-k400",
-        family="videomae",
-        task="video-classification",
-        source="hub",
-        location="MCG-NJU/videomae-base-finetuned-kinetics",
-        model_class="transformers:VideoMAEForVideoClassification",
-        num_frames=16,
-        image_size=224,
-        description="VideoMAE ViT-B/16, tubelets 2x16x16, fine-tuned on Kinetics-400 (Tong et al. 2022).",
-        needs_attention=True,
-        sampling=VIDEOMAE_K400,
-        download_mb=346,
-        gflops_per_input=360.69,
-    ),
-    ModelSpec(
-        name="timesformer-base-k400",
-        family="timesformer",
-        task="video-classification",
-        source="hub",
-        location="facebook/timesformer-base-finetuned-k400",
-        model_class="transformers:TimesformerForVideoClassification",
-        num_frames=8,
-        image_size=224,
-        description="TimeSformer-B, divided space-time attention, Kinetics-400 (Bertasius et al. 2021).",
-        needs_attention=True,
-        sampling=TIMESFORMER_K400,
-        download_mb=486,
-        gflops_per_input=391.66,
-    ),
-    ModelSpec(
-        name="mask2former-swin-t-ade",
-        family="mask2former",
-        task="semantic-segmentation",
-        source="hub",
-        location="facebook/mask2former-swin-tiny-ade-semantic",
-        model_class="transformers:Mask2FormerForUniversalSegmentation",
-        num_frames=None,
-        image_size=384,
-        description="Mask2Former with a Swin-T backbone, ADE20K semantic segmentation (150 classes).",
-        sampling=MASK2FORMER_384,
-        download_mb=190,
-        gflops_per_input=78.21,
-    ),
-    ModelSpec(
-        name="mask2former-swin-t-cityscapes",
-        family="mask2former",
-        task="semantic-segmentation",
-        source="hub",
-        location="facebook/mask2former-swin-tiny-cityscapes-semantic",
-        model_class="transformers:Mask2FormerForUniversalSegmentation",
-        num_frames=None,
-        image_size=384,
-        description="Mask2Former with a Swin-T backbone, Cityscapes semantic segmentation (19 classes).",
-        sampling=MASK2FORMER_384,
-        download_mb=190,
-        gflops_per_input=78.15,
-    ),
+BUNDLED_SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="frame-vit-toy",
         family="frame-vit",
@@ -93,82 +20,6 @@ SPECS: tuple[ModelSpec, ...] = (
         num_frames=None,
         image_size=96,
         description="Small ViT (12x12 patches of 8 px) trained on toy-world frames; ToMe built in.",
-    ),
-    ModelSpec(
-        name="clip-vit-b16",
-        family="clip",
-        task="frame-encoder",
-        source="hub",
-        location="openai/clip-vit-base-patch16",
-        model_class="transformers:CLIPVisionModelWithProjection",
-        num_frames=None,
-        image_size=224,
-        description="CLIP ViT-B/16 image tower: one embedding (and 196 patch tokens) per frame.",
-        needs_attention=False,  # read for tokens, keys and kernels, never for maps: fused attention
-        sampling=CLIP_224,
-        download_mb=599,
-        gflops_per_input=35.13,
-    ),
-    ModelSpec(
-        name="clip-vit-l14",
-        family="clip",
-        task="frame-encoder",
-        source="hub",
-        location="openai/clip-vit-large-patch14",
-        model_class="transformers:CLIPVisionModelWithProjection",
-        num_frames=None,
-        image_size=224,
-        description="CLIP ViT-L/14 image tower (the LLaVA / Video-ChatGPT frame encoder).",
-        needs_attention=False,  # read for tokens, keys and kernels, never for maps: fused attention
-        sampling=CLIP_224,
-        download_mb=1710,
-        gflops_per_input=162.03,
-    ),
-    ModelSpec(
-        name="siglip2-base-p16-224",
-        family="siglip",
-        task="frame-encoder",
-        source="hub",
-        location="google/siglip2-base-patch16-224",
-        model_class="transformers:SiglipVisionModel",
-        num_frames=None,
-        image_size=224,
-        description="SigLIP 2 B/16 image tower at 224 px (FixRes; the encoder family of current video LLMs): "
-                    "196 patch tokens per frame, no CLS token (it pools with an attention head).",
-        needs_attention=False,  # read for tokens and keys, never for maps: fused attention
-        sampling=SIGLIP2_224,
-        download_mb=1501,
-        gflops_per_input=35.42,
-    ),
-    ModelSpec(
-        name="dinov2-small",
-        family="dinov2",
-        task="frame-encoder",
-        source="hub",
-        location="facebook/dinov2-small",
-        model_class="transformers:Dinov2Model",
-        num_frames=None,
-        image_size=224,
-        description="DINOv2 ViT-S/14, self-supervised (Oquab et al. 2023): 256 patch tokens + CLS per 224 px frame.",
-        needs_attention=False,  # read for tokens and keys, never for maps: fused attention
-        sampling=DINOV2_224,
-        download_mb=88,
-        gflops_per_input=12.25,
-    ),
-    ModelSpec(
-        name="vit-b16-in1k",
-        family="vit",
-        task="image-classification",
-        source="hub",
-        location="google/vit-base-patch16-224",
-        model_class="transformers:ViTForImageClassification",
-        num_frames=None,
-        image_size=224,
-        description="ViT-B/16 on ImageNet-1k: 2-D patch kernels to inflate into 3-D tubes (TubeViT).",
-        needs_attention=False,  # read for tokens, keys and kernels, never for maps: fused attention
-        sampling=VIT_224,
-        download_mb=346,
-        gflops_per_input=35.13,
     ),
     ModelSpec(
         name="stpt-tiny-toy",
@@ -282,3 +133,5 @@ SPECS: tuple[ModelSpec, ...] = (
                     "(scripts/train_mpvss_flow.py).",
     ),
 )
+
+SPECS: tuple[ModelSpec, ...] = HUB_SPECS + BUNDLED_SPECS

@@ -7,7 +7,7 @@ by hand. Two paths:
                                            with its resample filter, integer centre crop, rescale, normalise);
                                            equal to transformers' Pil image processors (tests/test_preprocess.py).
 The numbers come from the checkpoint's preprocessor_config.json: the cached hub file, else the copy kept in
-assets/hub_configs/<ORG>--<NAME>/ (values and sources in lib/models/catalog.py), else the family defaults.
+assets/hub_configs/<ORG>--<NAME>/ (values and sources in lib/models/catalog_hub.py), else the family defaults.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The fixed list of models the app offers, and the one loader for all of them.
 
 Only names in `SPECS` (lib/models/catalog.py) can be loaded: the app never loads arbitrary hub ids or
-remote code. To add a model, append a `ModelSpec(...)` to `SPECS` in catalog.py.
+remote code. To add a model, append a `ModelSpec(...)` to `BUNDLED_SPECS` in catalog.py or `HUB_SPECS` in
+catalog_hub.py.
 """
 from __future__ import annotations
 

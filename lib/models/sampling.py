@@ -1,6 +1,6 @@
 """What each hub checkpoint of the allow-list saw in training (ClipSampling), with the source of every number.
 
-Kept apart from lib/models/catalog.py (which names the models) so each file stays short.
+Kept apart from lib/models/catalog_hub.py (which names the checkpoints) so each file stays short.
 """
 from __future__ import annotations
 
