@@ -12,7 +12,9 @@ from demos.stop import cancel_on, stop_button, stoppable
 from demos.tab_controls import register
 from lib.errors import UserInputError
 from lib.methods.token_merging import (
+    BUDGET_HEADERS,
     DEFAULT_MODEL,
+    DEFAULT_SEGMENTS,
     METRICS,
     PRETRAINED_MODEL,
     budget_rows,
@@ -192,7 +194,7 @@ def build_tab(video: gr.Video) -> None:
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "merge")
     with gr.Row():
         num_frames = gr.Slider(2, 200, value=100, step=1, label="frames sampled", elem_id="merge-frames")
-        num_segments = gr.Slider(1, 20, value=10, step=1, label="segments")
+        num_segments = gr.Slider(1, 20, value=DEFAULT_SEGMENTS, step=1, label="segments")
         tokens = gr.Slider(1, 200, value=30, step=1, label="tokens per segment")
         num_global = gr.Slider(0, 10, value=5, step=1, label="global tokens")
     estimate = gr.Markdown(elem_id="merge-estimate")
@@ -215,7 +217,7 @@ def build_tab(video: gr.Video) -> None:
             steps_chart = gr.Plot(label="tokens per step")
     with gr.Row(equal_height=False):
         budget = gr.Plot(label="token budget")
-        budget_table = gr.Dataframe(headers=["method", "tokens", "x fewer than raw", "how"], interactive=False,
+        budget_table = gr.Dataframe(headers=list(BUDGET_HEADERS), interactive=False,
                                     label="budgets")
     similarity = gr.Plot(label="segment similarity")
     with gr.Accordion("ToMe inside the encoder: the throughput side", open=False):

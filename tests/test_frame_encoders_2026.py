@@ -116,6 +116,8 @@ def test_merged_timeline_on_the_users_frames(tiny_tower, banded_video):
     red, blue = result.frames[..., 0].max(), result.frames[..., 2].max()
     if spec.family == "siglip":  # a fixed resize of the whole frame: all three bands stay in view
         assert red > 200 and blue > 200 and result.global_from == "patch-mean" and "no CLS token" in result.summary()
+        budgets = {b.name: b.tokens for b in result.budgets}  # the video LLM built on SigLIP pools 2x per frame
+        assert budgets["LLaVA-OneVision frame pooling"] == 4 * 7 * 7
     else:  # short side 256, centre crop 224 of 256 x 512: only the green band
         assert red < 60 and blue < 60 and result.global_from == "cls" and "no CLS" not in result.summary()
 

@@ -40,7 +40,18 @@ def test_bundled_models_have_no_estimate():
 
 
 def test_default_frames_are_fewer_for_big_towers():
+    for model in ("clip-vit-l14", "clip-vit-b16"):  # as fast as a 2-core CPU with native bfloat16
+        record_speed(model, inputs=100, seconds=5.0 * get_spec(model).gflops_per_input / 100)
     assert default_frames("frame-vit-toy") == 100
     assert default_frames("clip-vit-l14") < default_frames("clip-vit-b16") <= 100
     assert default_frames("clip-vit-l14") % 10 == 0  # whole segments at the tab's default of 10
+
+
+def test_default_frames_fit_a_slower_machine():
+    record_speed("clip-vit-l14", inputs=3, seconds=1.0)  # 3 frames a second: float32 on a slow CPU
+    assert default_frames("clip-vit-l14") == 20  # 8 s x 3 frames/s = 24 frames, whole segments of 10
+    record_speed("clip-vit-l14", inputs=1, seconds=1.0)
+    assert default_frames("clip-vit-l14") == 10  # never below one frame a segment
+    record_speed("clip-vit-b16", inputs=3, seconds=1.0)
+    assert default_frames("clip-vit-b16") == 20  # 60 on a fast machine
     assert "20 frames" in time_estimate("clip-vit-l14", 20)

@@ -151,6 +151,15 @@ def test_budgets_longvlm_numbers():
     budgets = {b.name: b.tokens for b in token_budgets(100, 256, 10, 30, 5)}
     assert budgets["raw tokens"] == 25600 and budgets["LongVLM"] == 305
     assert budgets["Video-ChatGPT pooling"] == 356 and budgets["uniform 8 frames"] == 2048
+    assert "LLaVA-OneVision frame pooling" not in budgets  # only SigLIP towers feed LLaVA-OneVision
+
+
+def test_budget_of_the_llm_a_siglip_tower_feeds():
+    # SigLIP 2 B/16 at 224 px: 14 x 14 patches, pooled 2x per frame -> 7 x 7 = 49 tokens a frame
+    budgets = {b.name: b.tokens for b in token_budgets(60, 196, 10, 30, 5, llava_onevision_grid=(14, 14))}
+    assert budgets["LLaVA-OneVision frame pooling"] == 60 * 49
+    assert {b.name: b.tokens for b in token_budgets(4, 729, 1, 8, 0, llava_onevision_grid=(27, 27))}[
+        "LLaVA-OneVision frame pooling"] == 4 * 196  # its own 384 px SO400M tower: 27 x 27 -> 196 a frame
 
 
 def test_pooling_grid_and_reconstruction():

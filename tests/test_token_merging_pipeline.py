@@ -134,7 +134,11 @@ def test_renders(tiny_vit):
     assert sources.dtype == np.uint8 and sources.ndim == 3
     assert groups_first.shape == groups_last.shape and not np.array_equal(groups_first, groups_last)
     assert len(render.render_merge_steps(result, 0, 1).data) == 2
-    assert [row[1] for row in render.budget_rows(result)] == [b.tokens for b in result.budgets]
+    rows = render.budget_rows(result)
+    assert [row[1] for row in rows] == [b.tokens for b in result.budgets]
+    assert [row[3] for row in rows] == [round(b.tokens * 60 / result.duration) for b in result.budgets]
+    assert len(rows[0]) == len(render.BUDGET_HEADERS)
+    assert 0 < result.merge_error < 1 and 0 < result.pooling_error <= 1 and "Merge fidelity" in result.summary()
     assert render.render_similarity(result).data[0].z.shape == (3, 3)
 
 

@@ -27,6 +27,7 @@ from lib.methods.token_merging.encoder import run_tome_encoder
 from lib.methods.token_merging.export import export_token_merging, token_merging_export_parts
 from lib.methods.token_merging.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.token_merging.render import (
+    BUDGET_HEADERS,
     budget_rows,
     group_picture,
     highlight_sources,
@@ -42,6 +43,7 @@ from lib.methods.token_merging.result import TokenMergingResult, ToMeEncoderResu
 from lib.methods.token_merging.segments import METRICS, SegmentMerge
 from lib.methods.token_merging.task import (
     DEFAULT_MODEL,
+    DEFAULT_SEGMENTS,
     default_frames,
     encoder_choices,
     run_token_merging,
@@ -50,7 +52,8 @@ from lib.methods.token_merging.task import (
 
 __all__ = ["export_token_merging", "token_merging_export_parts",
            "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
-           "DEFAULT_MODEL", "METRICS", "SegmentMerge", "ToMeEncoderResult", "TokenMergingResult", "budget_rows",
+           "BUDGET_HEADERS", "DEFAULT_MODEL", "METRICS", "SegmentMerge", "ToMeEncoderResult", "TokenMergingResult",
+           "budget_rows",
            "encoder_choices", "group_picture", "highlight_sources", "render_budget", "render_groups",
            "render_merge_steps", "render_similarity", "render_sources", "render_timeline", "render_tome_groups",
-           "run_tome_encoder", "run_token_merging", "default_frames", "time_estimate"]
+           "run_tome_encoder", "run_token_merging", "default_frames", "time_estimate", "DEFAULT_SEGMENTS"]

@@ -7,6 +7,9 @@ Budgets (tokens handed to the language model for one video of T frames x P patch
                                                        patches) + temporal pooling (one per patch position,
                                                        averaged over frames) (Maaz et al. 2023)
   8 frames     8 * P                                   uniform sampling of 8 frames, all patches
+  LLaVA-OneVision  T * ceil(h/2) * ceil(w/2)           SigLIP towers only: each frame's h x w patch grid
+                                                       bilinearly pooled 2x, as LLaVA-OneVision feeds video
+                                                       frames to its LLM (/work/shared/CHECKPOINTS.md, SigLIP)
 """
 from __future__ import annotations
 
@@ -29,9 +32,16 @@ class Budget:
 
 
 def token_budgets(num_frames: int, patches_per_frame: int, num_segments: int, tokens_per_segment: int,
-                  num_global: int, *, uniform_frames: int = 8) -> list[Budget]:
-    """The four budgets above for T = num_frames frames of P = patches_per_frame patches."""
+                  num_global: int, *, uniform_frames: int = 8, llava_onevision_grid: tuple[int, int] | None = None
+                  ) -> list[Budget]:
+    """The budgets above for T = num_frames frames of P = patches_per_frame patches; the LLaVA-OneVision row
+    only when `llava_onevision_grid` (the tower's patch grid) is given."""
     t, p = num_frames, patches_per_frame
+    extra = []
+    if llava_onevision_grid is not None:
+        h, w = (math.ceil(side / 2) for side in llava_onevision_grid)
+        extra = [Budget("LLaVA-OneVision frame pooling", t * h * w,
+                        f"{t} frames x {h}x{w} (each frame's patch grid pooled 2x)")]
     return [
         Budget("raw tokens", t * p, f"{t} frames x {p} patches"),
         Budget("LongVLM", num_global + num_segments * tokens_per_segment,
@@ -39,6 +49,7 @@ def token_budgets(num_frames: int, patches_per_frame: int, num_segments: int, to
         Budget("Video-ChatGPT pooling", t + p, f"{t} spatially pooled + {p} temporally pooled"),
         Budget(f"uniform {uniform_frames} frames", min(uniform_frames, t) * p,
                f"{min(uniform_frames, t)} frames x {p} patches"),
+        *extra,
     ]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lib.export import ExportParts, arrays_of, write_export
 from lib.methods.token_merging.render import (
+    BUDGET_HEADERS,
     budget_rows,
     render_budget,
     render_groups,
@@ -19,8 +20,6 @@ from lib.methods.token_merging.render import (
     render_tome_groups,
 )
 from lib.methods.token_merging.result import TokenMergingResult, ToMeEncoderResult
-
-BUDGET_HEADERS = ("method", "tokens", "x fewer than raw", "how")
 
 
 def token_merging_export_parts(result: TokenMergingResult, *, settings: dict | None = None,

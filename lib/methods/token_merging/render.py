@@ -183,17 +183,22 @@ def render_merge_steps(result: TokenMergingResult, segment: int = 0, step: int |
     return fig
 
 
+BUDGET_HEADERS = ("method", "tokens", "x fewer than raw", "tokens per minute of video", "how")
+
+
 def budget_rows(result: TokenMergingResult) -> list[list]:
-    """Rows (method, tokens, x fewer than raw, how) for a table."""
-    raw = result.budgets[0].tokens
-    return [[b.name, b.tokens, round(raw / b.tokens, 1), b.formula] for b in result.budgets]
+    """Rows of BUDGET_HEADERS for a table: each way of feeding this video to a language model, and its rate in
+    the LLM's unit, tokens per minute of video (what decides how much video fits its context)."""
+    raw, minutes = result.budgets[0].tokens, max(result.duration, 1e-9) / 60
+    return [[b.name, b.tokens, round(raw / b.tokens, 1), round(b.tokens / minutes), b.formula]
+            for b in result.budgets]
 
 
 def render_budget(result: TokenMergingResult) -> go.Figure:
     """Bar chart of the token budgets (log scale)."""
     names = [b.name for b in result.budgets]
     values = [b.tokens for b in result.budgets]
-    colours = ["#999999", "#d62728", "#1f77b4", "#2ca02c"][: len(names)]
+    colours = ["#999999", "#d62728", "#1f77b4", "#2ca02c", "#9467bd"][: len(names)]
     fig = go.Figure(go.Bar(x=names, y=values, text=[f"{v:,}" for v in values], textposition="outside",
                            marker_color=colours))
     top = np.log10(max(values)) + 0.4  # headroom for the labels above the bars

@@ -31,6 +31,10 @@ class TokenMergingResult:
     similarity:    (S, S) Chamfer cosine similarity between segments' merged tokens.
     timings:       seconds spent decoding, encoding and merging.
     global_from:   "cls" or "patch-mean": what the global tokens were built from.
+    merge_error:   mean over segments of the relative reconstruction error of the patch features when each
+                   patch is replaced by its merged token (0 = exact, 1 = as bad as the segment's mean vector;
+                   budget.relative_error), a scale-free merge fidelity that compares across encoders.
+    pooling_error: the same for average pooling to the same number of tokens (budget.pool_reconstruct).
     """
 
     frames: np.ndarray
@@ -46,6 +50,8 @@ class TokenMergingResult:
     duration: float
     timings: dict[str, float] = field(default_factory=dict)
     global_from: str = "cls"
+    merge_error: float = float("nan")
+    pooling_error: float = float("nan")
 
     @property
     def num_segments(self) -> int:
@@ -79,7 +85,14 @@ class TokenMergingResult:
                 f"({self.raw_tokens / self.merged_tokens:.0f}x fewer): {len(self.global_tokens)} global + "
                 f"{self.num_segments} segments x {k} merged tokens, from {self.frames.shape[0]} frames of a "
                 f"{self.duration:.0f} s video ({self.grid[0]}x{self.grid[1]} patches per frame, encoder "
-                f"`{self.model_name}`, metric `{self.metric}`). Time: {spent}.{stand_in}")
+                f"`{self.model_name}`, metric `{self.metric}`). Time: {spent}.{stand_in}{self.fidelity_sentence()}")
+
+    def fidelity_sentence(self) -> str:
+        """How well the merged tokens stand for every patch, against average pooling to the same count."""
+        if np.isnan(self.merge_error):
+            return ""
+        return (f" Merge fidelity: replacing each patch by its merged token leaves {self.merge_error:.0%} of the "
+                f"features' spread unexplained (average pooling to the same count: {self.pooling_error:.0%}).")
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ import numpy as np
 import torch
 
 from lib.errors import UserInputError
-from lib.methods.token_merging.budget import segment_similarity, token_budgets
+from lib.methods.token_merging.budget import pool_reconstruct, relative_error, segment_similarity, token_budgets
 from lib.methods.token_merging.features import encode_frames, encoder_geometry, encoder_preprocess
 from lib.methods.token_merging.result import TokenMergingResult
 from lib.methods.token_merging.segments import METRICS, SegmentMerge, global_tokens, merge_segment
 from lib.methods.token_merging.towers import GLOBAL_FROM_CLS, TOWER_FAMILIES
 from lib.models import PreprocessConfig, get_spec, list_models, load_model, spec_preprocess_config
 from lib.models.preprocess import resize_frames
-from lib.models.speed import estimate_seconds, record_speed
+from lib.models.speed import estimate_seconds, fitting_inputs, record_speed
 from lib.video import Clip, load_clip, load_frames, probe_video, segment_indices
 
 DEFAULT_MODEL = "frame-vit-toy"
@@ -34,6 +34,8 @@ DEFAULT_FRAMES = 100  # LongVLM's 100 frames: the bundled encoder does them in a
 # DINOv2-S/14 (12 GFLOPs: 22 M parameters, 256 patches) about a third of it. (DINOv2-B/14, 46 GFLOPs, is not
 # offered: on the busy machine it took 5-22 s for its default action, so the 10 s rule is not shown.)
 DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20, "siglip2-base-p16-224": 60, "dinov2-small": 100}
+DEFAULT_SEGMENTS = 10  # the tab's default segment count (LongVLM's)
+TIME_BUDGET_S = 8.0  # encoding time a default action may take: the 10 s rule less decoding and merging
 Progress = Callable[[float, str], None]
 
 
@@ -46,9 +48,16 @@ def encoder_choices() -> list[str]:
 
 def default_frames(model: str) -> int:
     """Frames the tab samples by default with `model`: LongVLM's 100 for the bundled encoder, fewer for the big
-    pretrained towers so the default action stays under ~10 s on a 2-core CPU (DEFAULT_FRAMES_BY_MODEL; more
-    frames remain a slider away, with time_estimate saying the cost first)."""
-    return DEFAULT_FRAMES_BY_MODEL.get(model, DEFAULT_FRAMES)
+    pretrained towers so the default action stays under ~10 s (DEFAULT_FRAMES_BY_MODEL, the counts for a 2-core
+    CPU with native bfloat16), and fewer still where this machine is slower: on a CPU without bfloat16 the towers
+    run in float32, 2-3x slower, so the count is cut to what fits TIME_BUDGET_S by lib.models.speed's estimate
+    (whole segments at the tab's default of DEFAULT_SEGMENTS, never below one frame a segment). More frames remain
+    a slider away, with time_estimate saying the cost first."""
+    frames = DEFAULT_FRAMES_BY_MODEL.get(model)
+    if frames is None:
+        return DEFAULT_FRAMES
+    fitting = fitting_inputs(model, TIME_BUDGET_S) // DEFAULT_SEGMENTS * DEFAULT_SEGMENTS
+    return max(DEFAULT_SEGMENTS, min(frames, fitting))
 
 
 def time_estimate(model: str, num_frames: int) -> str:
@@ -120,6 +129,12 @@ def _encoder_preprocess(model: str | torch.nn.Module, encoder: torch.nn.Module) 
     return encoder_preprocess(encoder)
 
 
+def _siglip_grid(model: str | torch.nn.Module, grid: tuple[int, int]) -> tuple[int, int] | None:
+    """The patch grid when `model` is a SigLIP tower (it gets the budget of the video LLM built on it), else None."""
+    family = get_spec(model).family if isinstance(model, str) else type(model).__name__.lower()
+    return grid if family.startswith("siglip") else None
+
+
 def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module = DEFAULT_MODEL, num_frames: int = 100,
                       num_segments: int = 10, tokens_per_segment: int = 30, num_global: int = 5,
                       metric: str = "pseudo_heads", short_side: int = 128,
@@ -152,6 +167,7 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
     segments: list[SegmentMerge] = []
     cls_states, global_from = [], GLOBAL_FROM_CLS
     encode_s = merge_s = 0.0
+    merge_errors, pool_errors = [], []  # per segment: how well the kept tokens stand for every patch
     for s in range(num_segments):
         report(0.05 + 0.9 * s / num_segments, f"segment {s + 1}/{num_segments}: encoding and merging")
         t0 = time.perf_counter()
@@ -159,6 +175,9 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
         t1 = time.perf_counter()
         segments.append(merge_segment(feats.patches, tokens_per_segment, metric=metric, keys=feats.keys))
         merge_s += time.perf_counter() - t1
+        original = feats.patches.reshape(-1, feats.patches.shape[-1]).float().numpy()
+        merge_errors.append(relative_error(original, segments[-1].unmerge()))
+        pool_errors.append(relative_error(original, pool_reconstruct(feats.patches, grid, tokens_per_segment)))
         encode_s += t1 - t0
         cls_states.append(feats.cls_states)
         global_from = feats.global_from
@@ -173,6 +192,7 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
         frames=clip.frames, timestamps=np.asarray(clip.timestamps, dtype=np.float64), segments=tuple(segments),
         global_tokens=glob, sequence=sequence, grid=grid,
         budgets=tuple(token_budgets(num_segments * per_segment, grid[0] * grid[1], num_segments,
-                                    tokens_per_segment, len(glob))),
+                                    tokens_per_segment, len(glob), llava_onevision_grid=_siglip_grid(model, grid))),
         similarity=segment_similarity([seg.tokens for seg in segments]), model_name=name, metric=metric,
-        duration=float(clip.duration), timings=timings, global_from=global_from)
+        duration=float(clip.duration), timings=timings, global_from=global_from,
+        merge_error=float(np.mean(merge_errors)), pooling_error=float(np.mean(pool_errors)))
