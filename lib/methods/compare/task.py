@@ -1,7 +1,7 @@
 """Compare: two models or two settings on the same clip, side by side, one frame index (see the face for the map).
 
 The comparisons (COMPARISONS) reuse the tabs' own run_*/render_* functions through their faces; see
-compare/mask_propagation.py, tubes.py, attention.py and token_merging.py.
+compare/mask_propagation.py, tubes.py, attention.py, token_merging.py and encoders.py.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import numpy as np
 
 from lib.errors import UserInputError
 from lib.methods.compare import attention as compare_attention
+from lib.methods.compare import encoders as compare_encoders
 from lib.methods.compare import mask_propagation as compare_mask
 from lib.methods.compare import token_merging as compare_merging
 from lib.methods.compare import tubes as compare_tubes
@@ -22,7 +23,7 @@ from lib.video import Clip
 
 COMPARISONS: dict[str, ComparisonSpec] = {spec.key: spec for spec in
                                           (compare_mask.SPEC, compare_tubes.SPEC, compare_attention.SPEC,
-                                           compare_merging.SPEC)}
+                                           compare_merging.SPEC, compare_encoders.SPEC)}
 DISPLAY_HEIGHT = 320  # both views are shown at least this high (nearest neighbour keeps token cells crisp)
 NO_VIDEO = "Choose an example clip above or upload a video first."
 
