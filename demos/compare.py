@@ -16,6 +16,7 @@ from lib.methods.compare import (
     compare_rows,
     export_compare,
     get_comparison,
+    real_video_notice,
     render_compare,
     run_compare,
     summary,
@@ -123,6 +124,12 @@ def download(handle, info, progress=gr.Progress()):
         yield str(export_compare(result, folder, **(info or {})))
 
 
+def show_notice(video, key: str, variant_a: str, number_a, variant_b: str, number_b):
+    """Handler: clip, comparison or a side's model changed -> the real-video line when a toy model runs on it."""
+    line = real_video_notice(video, key, Setting(variant_a, number_a), Setting(variant_b, number_b))
+    return gr.update(value=line or "", visible=line is not None)
+
+
 def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
     state, info = result_state(), gr.State(None)
@@ -130,6 +137,7 @@ def build_tab(video: gr.Video) -> None:
     kind = gr.Dropdown([(s.title, s.key) for s in COMPARISONS.values()], value=DEFAULT, label="Comparison",
                        elem_id="compare-kind")
     description = gr.Markdown(f"_{spec.description}_", elem_id="compare-description")
+    notice = gr.Markdown(visible=False, elem_id="compare-real-notice")
     sides = []
     with gr.Row():
         for which, setting in (("A", spec.default_a), ("B", spec.default_b)):
@@ -161,6 +169,8 @@ def build_tab(video: gr.Video) -> None:
             bundle = gr.File(label="Download", elem_id="compare-bundle")
 
     kind.change(choose_comparison, inputs=kind, outputs=[description, *sides], api_visibility="private")
+    for control in (video, kind, sides[0], sides[2]):  # the clip, the comparison and both sides' models
+        control.change(show_notice, inputs=[video, kind, *sides], outputs=notice, api_visibility="private")
     view = CompareView(state, info, text, image_a, image_b, frame, caption, table)
     event = run_button.click(bind(compare, view), inputs=[video, kind, *sides], outputs=view.outputs(),
                              api_name="compare")

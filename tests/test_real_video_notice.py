@@ -163,3 +163,16 @@ def test_cached_checkpoint_shows_no_download_size(tmp_path, monkeypatch, real_cl
     advice = _face("tubes").real_video_advice(real_clip, "tubevit-tiny-toy")
     assert advice.button == "Use TubeViT-B from ViT-B/16 (in the local cache)"
     assert _face("attention").real_video_advice(real_clip, "stpt-tiny-toy").button.endswith("(downloads ~346 MB once)")
+
+
+def test_compare_says_when_its_toy_models_meet_a_real_clip(real_clip, toy_copy):
+    from lib.methods.compare import Setting, real_video_notice
+
+    toys = (Setting("tubevit-tiny-toy", 0), Setting("vivit-dense-tiny-toy", 0))
+    line = real_video_notice(real_clip, "tubes", *toys)
+    assert line.startswith("**Real video, toy models:**") and "but not their motion classes" in line
+    assert real_video_notice(toy_copy, "tubes", *toys) is None and real_video_notice(None, "tubes", *toys) is None
+    pretrained = (Setting("clip-vit-b16", 8), Setting("dinov2-small", 8))  # no toy model on either side
+    assert real_video_notice(real_clip, "merge-encoders", *pretrained) is None
+    assert "toy frame encoder was" in real_video_notice(real_clip, "merge-encoders", Setting("frame-vit-toy", 8),
+                                                         pretrained[1])

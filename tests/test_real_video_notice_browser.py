@@ -1,5 +1,5 @@
 """A visitor uploads a real-looking clip: the Tubes tab says in one line what its toy model cannot tell, and one
-click switches the model to TubeViT-B (issue 17, item 6)."""
+click switches the model to TubeViT-B (issue 17, item 6); the Compare tab says the same of its toy models."""
 from __future__ import annotations
 
 import pytest
@@ -37,3 +37,8 @@ def test_upload_real_clip_shows_notice_and_one_click_switch(app_url, browser_pag
         .some(i => i.value === 'tubevit-b-from-vit-in1k')""")
     assert model.input_value() == "tubevit-b-from-vit-in1k"
     assert not switch.is_visible()
+
+    page.get_by_role("tab", name="Compare").click()  # its default comparison runs the toy segmentor
+    compare_notice = page.locator("#compare-real-notice")
+    compare_notice.get_by_text("Real video, toy models").wait_for(state="visible")
+    assert "but not their masks and mIoU" in compare_notice.inner_text()

@@ -9,8 +9,10 @@
 COMPARISONS maps a key to its ComparisonSpec (menu, defaults, run, render); get_comparison(key) checks
 the key. This is the one package that imports other methods, and only through their faces.
     export_compare(result, folder, settings={...}, clip=path)  # Download zip
+    real_video_notice(path, key, a, b)                           # one line when toy models meet a real clip
 """
 from lib.methods.compare.export import compare_export_parts, export_compare
+from lib.methods.compare.notice import real_video_notice
 from lib.methods.compare.spec import ComparisonSpec, Setting, Side
 from lib.methods.compare.task import (
     COMPARISONS,
@@ -25,6 +27,6 @@ from lib.methods.compare.task import (
 )
 
 __all__ = [
-    "export_compare", "compare_export_parts",
+    "export_compare", "compare_export_parts", "real_video_notice",
     "COMPARISONS", "CompareResult", "ComparisonSpec", "Setting", "Side", "compare_numbers", "compare_rows",
            "get_comparison", "render_compare", "run_compare", "summary", "write_numbers_json"]
