@@ -32,6 +32,7 @@ from lib.methods.token_merging import (
     run_token_merging,
     run_tome_encoder,
     time_estimate,
+    tome_real_video_notice,
 )
 
 INTRO = """### LongVLM: a long video as a few hundred tokens
@@ -167,7 +168,9 @@ def tome_encoder(video: str, r: float, progress: gr.Progress = gr.Progress(), *,
     progress(0.1, desc="running the encoder on 8 frames without and with ToMe")
     result = compute_tome(video, int(r))
     progress(0.9, desc="drawing the groups")
-    return {view.tome_state: result, view.tome_summary: result.summary(), view.tome_groups: render_tome_groups(result)}
+    caveat = tome_real_video_notice(video)
+    text = result.summary() if caveat is None else f"{caveat}\n\n{result.summary()}"
+    return {view.tome_state: result, view.tome_summary: text, view.tome_groups: render_tome_groups(result)}
 
 
 @friendly_errors

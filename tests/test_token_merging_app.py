@@ -40,3 +40,11 @@ def test_tome_encoder_through_api(api_client):
     summary, picture = api_client.predict(clip("toy_long"), 12, api_name="/tome_encoder")
     assert "ToMe r=12 per block" in summary and "145 -> 133" in summary
     assert picture is not None
+    assert "Real video" not in summary  # a toy example: the toy encoder's classes are its own world's
+
+
+def test_tome_encoder_on_a_real_clip_says_its_classes_are_toy_ones(api_client):
+    summary, _ = api_client.predict(clip("photo_pan"), 12, api_name="/tome_encoder")
+    first, rest = summary.split("\n\n", 1)
+    assert first.startswith("**Real video, toy model:**") and "only whether merging changes them" in first
+    assert rest.startswith("**ToMe r=12 per block**")

@@ -25,7 +25,12 @@ global tokens are mean patch tokens (result.global_from says which).
 """
 from lib.methods.token_merging.encoder import run_tome_encoder
 from lib.methods.token_merging.export import export_token_merging, token_merging_export_parts
-from lib.methods.token_merging.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
+from lib.methods.token_merging.notice import (
+    PRETRAINED_MODEL,
+    real_video_advice,
+    real_video_notice,
+    tome_real_video_notice,
+)
 from lib.methods.token_merging.render import (
     BUDGET_HEADERS,
     budget_rows,
@@ -51,7 +56,7 @@ from lib.methods.token_merging.task import (
 )
 
 __all__ = ["export_token_merging", "token_merging_export_parts",
-           "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
+           "PRETRAINED_MODEL", "real_video_advice", "real_video_notice", "tome_real_video_notice",
            "BUDGET_HEADERS", "DEFAULT_MODEL", "METRICS", "SegmentMerge", "ToMeEncoderResult", "TokenMergingResult",
            "budget_rows",
            "encoder_choices", "group_picture", "highlight_sources", "render_budget", "render_groups",
