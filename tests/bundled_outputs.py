@@ -77,13 +77,25 @@ def record_outputs(names: list[str] | None = None) -> dict[str, np.ndarray]:
     return out
 
 
+# The vector units that decide which kernels torch picks, and so how a float32 sum rounds.
+ISA_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
+
+
 def cpu_name() -> str:
-    """The CPU model (from /proc/cpuinfo) the outputs were computed on: bit-identity is promised on one CPU."""
+    """The CPU the outputs were computed on, as "model name | family/model/stepping | vector units": bit-identity
+    is promised on one CPU. The model name alone is not enough: virtual machines report e.g. "AMD EPYC" for
+    chips of different generations, whose kernels round differently (seen: 1e-6 differences on Zen 3)."""
+    fields: dict[str, str] = {}
     try:
         for line in open("/proc/cpuinfo", encoding="utf-8"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
+            if not line.strip():
+                break  # the first processor is enough
     except OSError:
-        pass
-    import platform
-    return platform.processor() or platform.machine()
+        import platform
+        return platform.processor() or platform.machine()
+    flags = set(fields.get("flags", "").split())
+    units = ",".join(flag for flag in ISA_FLAGS if flag in flags)
+    return (f"{fields.get('model name', '?')} | {fields.get('cpu family', '?')}/{fields.get('model', '?')}/"
+            f"{fields.get('stepping', '?')} | {units}")
