@@ -26,6 +26,7 @@ from lib.methods.mask_propagation import (
     frame_caption,
     load_propagation_clip,
     merge_painting,
+    paper_markdown,
     real_video_advice,
     render_frame,
     run_cost_sweep,
@@ -36,9 +37,10 @@ from lib.methods.mask_propagation import (
 
 ABOUT = """**MPVSS** (Weng et al., NeurIPS 2023) runs a query-based segmentor only on key frames (every *k*-th),
 predicts one flow field per mask query from (current frame, key frame, key-frame queries), and warps each key-frame
-mask with its own flow, reusing the key frame's classes. Compare it with one plain optical flow for all masks (DIS,
-the DFF-style baseline) and with no flow at all. The bundled models are tiny and trained on the toy world; for other
-videos paint the masks yourself on the first frame."""
+mask with its own flow, reusing the key frame's classes; here a light refiner then corrects the warped masks from the
+current frame's low-level features, where warping cannot know what is there (newly visible background). Compare it
+with one plain optical flow for all masks (DIS, the DFF-style baseline) and with no flow at all. The bundled models
+are tiny and trained on the toy world; for other videos paint the masks yourself on the first frame."""
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,8 @@ def build_tab(video: gr.Video) -> PropagationView:
         sweep_stop = stop_button("mp-sweep-stop")
         export_button = gr.Button("Download (zip)", elem_id="mp-export")
     cost = gr.Plot(label="Cost vs accuracy", elem_id="mp-cost")
+    with gr.Accordion("Paper vs the bundled models (measured)", open=False):
+        gr.Markdown(paper_markdown())
     table = gr.Dataframe(headers=SWEEP_HEADERS, label="Sweep measurements", interactive=False, elem_id="mp-table")
     bundle = gr.File(label="Download", elem_id="mp-bundle")
     view = PropagationView(overlay_video=overlay_video, metrics=metrics, state=state, info=info, sweep=sweep_state,

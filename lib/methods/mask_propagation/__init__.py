@@ -18,6 +18,7 @@ Usage map (the Gradio tab demos/mask_propagation.py and notebooks/mask_propagati
     merge_painting(editor value) -> RGBA brush layer; editor_value(frame) -> a fresh editor value
     preview(clip, flow, k) -> PIL image (notebook widgets)
     dis_flow / zero_flow / warp_error                   the flow baselines and the photometric check
+    paper_markdown() -> str                             the paper's claims vs the benchmarks' last runs (JSON)
 
 Steps behind run_mask_propagation: segmentors.py (key-frame masks), propagate.py (warping, diagnostics),
 metrics.py (reference, IoUs, drift), sweep.py; models in segmentor_model.py / flow_model.py; training.py.
@@ -30,6 +31,7 @@ from lib.methods.mask_propagation.metrics import warp_error
 from lib.methods.mask_propagation.motion import FLOW_METHODS
 from lib.methods.mask_propagation.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.mask_propagation.painting import editor_value, merge_painting
+from lib.methods.mask_propagation.paper import paper_markdown
 from lib.methods.mask_propagation.render import (
     SWEEP_HEADERS,
     cost_figure,
@@ -64,7 +66,8 @@ __all__ = [
     "BUNDLED_SEGMENTOR", "FLOW_METHODS", "PAINTED", "SEGMENTORS", "SWEEP_HEADERS", "SWEEP_KS",
     "CostSweep", "MaskPropagationResult", "PropagationClip",
     "cost_figure", "dis_flow", "drift_figure", "editor_value", "export_bundle", "frame_caption",
-    "load_propagation_clip", "merge_painting", "preview", "render_frame", "render_overlay", "render_preview",
+    "load_propagation_clip", "merge_painting", "paper_markdown", "preview", "render_frame", "render_overlay",
+    "render_preview",
     "render_query_flows", "render_strip", "run_cost_sweep", "run_mask_propagation", "run_on_frames",
     "sweep_rows", "warp_error", "write_overlay_video", "zero_flow",
 ]

@@ -12,12 +12,17 @@ from lib.methods.mask_propagation.segmentors import KeyFrameSegmentor
 from lib.methods.mask_propagation.sweep import SweepPoint, merge_points, sweep_clip
 from lib.toyworld import CLASS_NAMES
 
+UNREFINED = "mpvss-unrefined"  # the ablation: the same motion module, warped masks only (no refiner)
+
 
 def sweep_toy(segmentor: torch.nn.Module, motion: torch.nn.Module, seeds: Sequence[int],
-              ks: Sequence[int] = (1, 5), num_frames: int | None = None) -> list[SweepPoint]:
-    """Sweep (per-frame, mpvss, dis, none) x ks over held-out clips, summed over clips."""
+              ks: Sequence[int] = (1, 5), num_frames: int | None = None, unrefined: bool = False) -> list[SweepPoint]:
+    """Sweep (per-frame, mpvss, dis, none) x ks over held-out clips, summed over clips; unrefined=True adds
+    UNREFINED (when the motion module has a refiner)."""
     seg = KeyFrameSegmentor(segmentor, "bundled", tuple(CLASS_NAMES))
     methods = {"mpvss": FlowMethod("mpvss", motion), "dis": FlowMethod("dis"), "none": FlowMethod("none")}
+    if unrefined and getattr(motion, "refiner", None) is not None:
+        methods[UNREFINED] = FlowMethod("mpvss", motion, refine=False)
     points = []
     for s in seeds:
         clip = toy_clip(s)

@@ -131,12 +131,17 @@ def segment_key_frame(segment: Callable[[int], Segmentation], t: int, size: tupl
 def warp_key_masks(current: np.ndarray, key: np.ndarray, seg: Segmentation, flow_method: FlowMethod,
                    size: tuple[int, int]) -> WarpedFrame:
     """Warping step: one flow per key-frame segment (or one shared), each mask moved by its own flow, the key
-    frame's classes reused. current, key: (H, W, 3) uint8; size: (H, W) of the labels."""
+    frame's classes reused; MPVSS's refiner then corrects the warped class scores from the current frame.
+    current, key: (H, W, 3) uint8; size: (H, W) of the labels."""
     est = flow_method.estimate(current, key, seg)
     s = seg.mask_logits.shape[0]
     flows = est.flows if est.per_segment else est.flows.expand(s, -1, -1, -1)
     warped = warp(seg.mask_logits[:, None], flows)[:, 0]  # (S, h4, w4): each mask moved by its flow
-    return WarpedFrame(seg.labels(size, warped), flows, warped, est.per_segment)
+    if est.refine is None:
+        return WarpedFrame(seg.labels(size, warped), flows, warped, est.per_segment)
+    logits = est.refine(seg.scores(tuple(warped.shape[-2:]), warped))  # (K, h4, w4), from the current frame
+    labels = F.interpolate(logits[None], size=size, mode="bilinear", align_corners=False)[0].argmax(0).numpy()
+    return WarpedFrame(labels.astype(np.uint8 if logits.shape[0] <= 256 else np.int32), flows, warped, True)
 
 
 def flow_diagnostics(step: WarpedFrame, seg: Segmentation, shown: torch.Tensor, current: np.ndarray,

@@ -201,8 +201,9 @@ def build_pairs(segmentor: QuerySegmentor, seeds: list[int], render_2x: float = 
 
 
 def flow_losses(model: MPVSSFlow, data: dict[str, torch.Tensor], pick: torch.Tensor) -> dict[str, torch.Tensor]:
-    """The motion module's losses on pairs `pick`: warped-mask NLL ("mask"), pixel-flow end-point error, and
-    each query's flow error where its key mask lands in frame t (key mask moved by the exact flow)."""
+    """The motion module's losses on pairs `pick`: warped-mask NLL ("mask"), pixel-flow end-point error, each
+    query's flow error where its key mask lands in frame t (key mask moved by the exact flow), and with a
+    refiner the cross-entropy of the refined class logits ("refined")."""
     k = data["key_index"][pick]
     out = model(data["current"][pick], data["key"][k], data["queries"][k])
     b, q, _, h, w = out.query_flow.shape
@@ -213,17 +214,23 @@ def flow_losses(model: MPVSSFlow, data: dict[str, torch.Tensor], pick: torch.Ten
     with torch.no_grad():
         landed = warp(key_masks.reshape(b * q, 1, *key_masks.shape[-2:]), target.repeat_interleave(q, 0))
         weight = F.interpolate(landed.sigmoid(), size=(h, w), mode="area").view(b * q, h, w)
-    return {"mask": semantic_nll(scores, data["semantic"][pick]),
-            "pixel_epe": endpoint_error(out.pixel_flow, target),
-            "query_epe": endpoint_error(out.query_flow.reshape(b * q, 2, h, w), target.repeat_interleave(q, 0), weight)}
+    parts = {"mask": semantic_nll(scores, data["semantic"][pick]),
+             "pixel_epe": endpoint_error(out.pixel_flow, target),
+             "query_epe": endpoint_error(out.query_flow.reshape(b * q, 2, h, w), target.repeat_interleave(q, 0),
+                                         weight)}
+    if model.refiner is not None:  # the refined prediction, scored like the warped one
+        logits = model.refine(scores, out.features, data["current"][pick])
+        parts["refined"] = F.cross_entropy(logits, data["semantic"][pick])
+    return parts
 
 
 def flow_steps(model: MPVSSFlow, data: dict[str, torch.Tensor], generator: torch.Generator, *, steps: int,
                batch: int, epe_weight: float = 0.2) -> Iterator[tuple[torch.Tensor, dict[str, float]]]:
-    """One loss per step on `batch` random pairs: mask + epe_weight x (pixel EPE + query EPE), with its parts."""
+    """One loss per step on `batch` random pairs: mask (+ refined) + epe_weight x (pixel EPE + query EPE),
+    with its parts."""
     model.train()
     for _ in range(steps):
         pick = torch.randint(0, len(data["current"]), (batch,), generator=generator)
         parts = flow_losses(model, data, pick)
-        loss = parts["mask"] + epe_weight * parts["pixel_epe"] + epe_weight * parts["query_epe"]
+        loss = parts["mask"] + parts.get("refined", 0.0) + epe_weight * (parts["pixel_epe"] + parts["query_epe"])
         yield loss, {name: value.item() for name, value in parts.items()}
