@@ -6,12 +6,16 @@ its own child process: it imports the app, serves it, loads the model (`load s`)
 main action once through gradio_client (`call s`, what a visitor waits for after the model is loaded)
 and reports its peak RSS (VmHWM of /proc/self/status: app + model + result). Clips: a photograph under
 camera motion, 10 s at 640x360 and 5 s at 1280x720 (benchmarks/clips.py). Settings: the tab's defaults
-(Attention: all layers and the STPT twin; Token merging: the frames the tab picks per encoder, default_frames;
+(Attention: all layers and the STPT twin, V-JEPA 2 blocks 0, 8, 16, 23 of 24 on its 16 frames, DINOv2-S 8 frames;
+V-JEPA 2 is GPU-only in the app and runs here on a CPU through VIDEO_EXPLORER_GPU_ONLY_ON_CPU=1; Token merging:
+the frames the tab picks per encoder, default_frames;
 Mask propagation: mpvss, k = 5; Tubes: 32 frames, 224 px). Also prints this machine's dense fp32 matmul peak
 (GFLOP/s at --threads), the physical limit later work compares its achieved GFLOP/s with, and the load average,
 since a busy machine slows everything. The last line is one JSON object.
 
-    python benchmarks/hub_models.py [--quick] [--threads 2] [--cache DIR] [--only clip-vit-b16,...]
+    python benchmarks/hub_models.py [--quick] [--threads 2] [--cache DIR] [--only clip-vit-b16,attention:dinov2-small]
+
+--only takes model names (every tab the model serves) or action keys "<endpoint>:<model>".
 
 --quick: 2 s clips of both sizes and the tests' cheap settings (2 layers, 8 CLIP frames).
 """
@@ -30,7 +34,14 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "tests"))
 
-from hub_rehearsal_steps import HUB_ACTIONS, action_args, free_port, rehearsal_env, upload  # noqa: E402
+from hub_rehearsal_steps import (  # noqa: E402
+    GPU_ONLY_ENV,
+    HUB_ACTIONS,
+    action_args,
+    free_port,
+    rehearsal_env,
+    upload,
+)
 
 DEFAULT_CACHE = Path(tempfile.gettempdir()) / "video-explorer-hub-rehearsal"
 
@@ -58,12 +69,13 @@ def matmul_peak_gflops(threads: int, n: int = 4096, repeats: int = 5) -> float:
     return 2 * n**3 / best / 1e9
 
 
-def child(model: str, clip: str, quick: bool, threads: int) -> dict:
-    """In the child process: serve the app, load `model`, call its tab's main action once; one result dict."""
+def child(key: str, clip: str, quick: bool, threads: int) -> dict:
+    """In the child process: serve the app, load the model of action `key`, call the main action once; one dict."""
     import torch
 
     torch.set_num_threads(threads)
-    action = next(a for a in HUB_ACTIONS if a.model == model)
+    action = next(a for a in HUB_ACTIONS if a.key == key)
+    model = action.model
     start = time.perf_counter()
     from gradio_client import Client
 
@@ -90,10 +102,11 @@ def child(model: str, clip: str, quick: bool, threads: int) -> dict:
             "call_s": round(call_s, 2), "peak_rss_mb": round(peak_rss_mb()), "error": error}
 
 
-def run_child(cache: Path, model: str, clip: Path, quick: bool, threads: int, timeout: float) -> dict:
-    env = rehearsal_env(cache)
+def run_child(cache: Path, key: str, clip: Path, quick: bool, threads: int, timeout: float) -> dict:
+    env = rehearsal_env(cache) | GPU_ONLY_ENV  # measured on this machine whatever the app offers on it
     env["OMP_NUM_THREADS"] = str(threads)
-    command = [sys.executable, __file__, "--child", model, "--clip", str(clip), "--threads", str(threads)]
+    model = key.split(":", 1)[1]
+    command = [sys.executable, __file__, "--child", key, "--clip", str(clip), "--threads", str(threads)]
     if quick:
         command.append("--quick")
     try:
@@ -124,21 +137,23 @@ def main(argv: list[str] | None = None) -> None:
     from lib.models.rehearsal import write_rehearsal_cache
 
     load_start = os.getloadavg()[0]
-    wanted = [m for m in args.only.split(",") if m] or [a.model for a in HUB_ACTIONS]
-    unknown = sorted(set(wanted) - {a.model for a in HUB_ACTIONS})
+    asked = [m for m in args.only.split(",") if m]
+    unknown = sorted(set(asked) - {a.model for a in HUB_ACTIONS} - {a.key for a in HUB_ACTIONS})
     if unknown:
-        parser.error(f"not hub actions: {', '.join(unknown)}; known: {', '.join(a.model for a in HUB_ACTIONS)}")
+        parser.error(f"not hub actions: {', '.join(unknown)}; known: {', '.join(a.key for a in HUB_ACTIONS)}")
+    wanted = [a.key for a in HUB_ACTIONS if not asked or a.model in asked or a.key in asked]
     # only the checkpoints the wanted actions load (a full cache is several GB and minutes to write)
-    write_rehearsal_cache(args.cache, sorted({a.loads for a in HUB_ACTIONS if a.model in wanted}))
+    write_rehearsal_cache(args.cache, sorted({a.loads for a in HUB_ACTIONS if a.key in wanted}))
     clips = benchmark_clips(quick=args.quick)
     peak = matmul_peak_gflops(args.threads)
     print(f"dense fp32 matmul peak, {args.threads} threads: {peak:.1f} GFLOP/s; load average {load_start:.1f}")
     results = []
     print(f"{'clip':<14} {'model':<30} {'tab':<17} {'load s':>7} {'call s':>7} {'peak RSS MB':>12}  error")
     for label, clip in clips.items():
-        for model in wanted:
-            row = {"clip": label, **run_child(args.cache, model, clip, args.quick, args.threads, args.timeout)}
+        for key in wanted:
+            row = {"clip": label, **run_child(args.cache, key, clip, args.quick, args.threads, args.timeout)}
             results.append(row)
+            model = key.split(":", 1)[1]
             print(f"{label:<14} {model:<30} {row.get('tab', '?'):<17} {row.get('load_s', float('nan')):>7.2f} "
                   f"{row.get('call_s', float('nan')):>7.2f} {row.get('peak_rss_mb', float('nan')):>12.0f}  "
                   f"{row.get('error') or ''}", flush=True)

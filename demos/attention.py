@@ -29,6 +29,8 @@ from lib.methods.attention import (
     STPT_MODEL,
     cost_table,
     export_attention,
+    gpu_sentence,
+    offered_models,
     plot_layer_stats,
     plot_timeline,
     query_views,
@@ -44,7 +46,10 @@ STPT detects actions in untrimmed video with a pyramid transformer that attends 
 The bundled *STPT-tiny* was trained on toy-world videos to find action segments (left, right, up, down,
 rotate, grow, shrink, bounce); its **global twin** has the same layers with global attention everywhere.
 Pick a patch (click the frame or use the sliders) to see where it attends in every frame; white boxes are
-its local window. VideoMAE and TimeSformer (hub checkpoints, downloaded once) show the same views."""
+its local window. VideoMAE and TimeSformer (hub checkpoints, downloaded once) show the same views, and so do two
+models of 2023-2025: **DINOv2-S** (self-supervised image encoder, read frame by frame: its CLS token's heads pick out
+the objects, a contrast to CLIP) and **V-JEPA 2** ViT-L (self-supervised video encoder, 2x16x16 tubelets, 2,048
+tokens on 16 frames; it needs a GPU)."""
 
 COST_HEADERS = ["model", "GFLOPs per window", "x first model", "recorded maps (MB)", "GMACs per window"]
 START_QUERY = 96  # display pixel (y and x) of the first query: the centre of the 192 px frames
@@ -61,6 +66,7 @@ class AttentionView:
     timeline: gr.Plot
     stats: gr.Plot
     picker: gr.Image
+    cls: gr.Image
     query: gr.Image
     rollout: gr.Image
     side: gr.Image
@@ -74,12 +80,14 @@ class AttentionView:
     @property
     def record_outputs(self) -> list:
         """The outputs of the "attention" api endpoint, in its order (clients read them by position)."""
-        return [self.state, self.info, self.text, self.costs, self.timeline, self.stats, *self.view_outputs,
-                self.layer, self.head, self.frame, self.shown, self.window_start]
+        return [self.state, self.info, self.text, self.costs, self.timeline, self.stats, self.picker, self.query,
+                self.rollout, self.side, self.layer_text, self.layer, self.head, self.frame, self.shown,
+                self.window_start, self.cls]  # the CLS heads last: earlier outputs keep their positions for clients
 
     @property
     def view_outputs(self) -> list:
-        return [self.picker, self.query, self.rollout, self.side, self.layer_text]
+        """The query views of "attention_view" (the CLS heads before the caption, which clients read last)."""
+        return [self.picker, self.query, self.rollout, self.side, self.cls, self.layer_text]
 
 
 def parse_layers(text: str | None) -> list[int] | None:
@@ -96,7 +104,7 @@ def _views(view: AttentionView, result, layer, head, frame, y, x, shown) -> dict
     pictures = query_views(result, layer=layer, head=None if head in (None, "mean") else int(head), frame=frame, y=y,
                         x=x, shown=shown)
     return {view.picker: pictures.picker, view.query: pictures.query, view.rollout: pictures.rollout,
-            view.side: pictures.compare, view.layer_text: pictures.layer_text}
+            view.side: pictures.compare, view.layer_text: pictures.layer_text, view.cls: pictures.cls}
 
 
 def index_slider(count: int, value: int = 0):
@@ -124,11 +132,13 @@ def record(video: str, model_name: str, compare_value: bool, layers_text: str, p
 
     Args:
         video: the video file to analyse (MP4 H.264 works best).
-        model_name: "stpt-tiny-toy" (bundled, local windows), "videomae-base-k400" or "timesformer-base-k400" (hub).
+        model_name: "stpt-tiny-toy" (bundled, local windows), "videomae-base-k400", "timesformer-base-k400",
+            "dinov2-small" (8 frames, each on its own) or "vjepa2-vitl-ssv2" (hub; V-JEPA 2 only with a GPU).
         compare_value: also run STPT's all-global twin, to show local vs global attention on one colour scale.
-        layers_text: the blocks to record, numbers separated by commas (e.g. "0, 5, 11"); empty records every block.
+        layers_text: the blocks to record, numbers separated by commas (e.g. "0, 5, 11"); empty records every block
+            (V-JEPA 2: blocks 0, 8, 16, 23 of its 24).
         parts_value: TimeSformer's divided attention: "both", "time" or "space" maps per block.
-        start_value: where VideoMAE's / TimeSformer's one window starts, in seconds; empty = the middle of the video.
+        start_value: where VideoMAE's / TimeSformer's / V-JEPA 2's one window starts, in seconds; empty = the middle.
     Returns:
         a summary, the cost table (tokens, FLOPs, attention memory), the detection timeline, per-layer attention
         distance and entropy, and the query views (where a query patch attends, space-time rollout, local vs global).
@@ -190,15 +200,19 @@ def build_tab(video: gr.Video) -> None:
     gr.Markdown(INTRO)
     state, info = result_state(), gr.State(None)
     with gr.Row():
-        model = gr.Dropdown(list(MODEL_CHOICES), value=STPT_MODEL, label="Model")
+        offered = offered_models(MODEL_CHOICES)
+        missing = [gpu_sentence(name) for name in MODEL_CHOICES if name not in offered]
+        model = gr.Dropdown(list(offered), value=STPT_MODEL, label="Model",
+                            info=" ".join(missing) or "V-JEPA 2 runs here on the GPU.")
         compare = gr.Checkbox(value=True, label="Also run STPT's all-global twin (local vs global)")
         layers = gr.Textbox(value="", label="Layers (blocks) to record (empty = all; e.g. 0, 5, 11)",
-                            info="Only these are recorded, as fp16; too many for memory is refused.")
+                            info="Only these are recorded, as fp16; too many for memory is refused. V-JEPA 2 (134 MB "
+                                 "a block): empty = blocks 0, 8, 16, 23.")
         parts = gr.Radio(list(PARTS), value="both", label="Divided attention (TimeSformer): maps per block",
                          info="Each TimeSformer block attends over time, then over space.")
-        window_start = gr.Number(value=None, minimum=0, label="Window start (s): VideoMAE / TimeSformer",
+        window_start = gr.Number(value=None, minimum=0, label="Window start (s): VideoMAE / TimeSformer / V-JEPA 2",
                                  info="They see one clip as trained (VideoMAE 16 frames ~2 s, TimeSformer 8 x 32 "
-                                      "~7.5 s); empty = the middle of the video.")
+                                      "~7.5 s, V-JEPA 2 16 x 4 at 12 fps ~5 s); empty = the middle of the video.")
     register("Attention", model=model, compare=compare, parts=parts)
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "attention")
     estimate = gr.Markdown(elem_id="attention-estimate")
@@ -221,6 +235,8 @@ def build_tab(video: gr.Video) -> None:
         picker = gr.Image(label="Click to pick the query patch", format="png", interactive=False, height=240,
                           elem_id="attention-picker")
         stats = gr.Plot(label="Per layer: how far attention reaches and how spread it is")
+    cls = gr.Image(label="CLS token's attention on the query frame, per head (DINOv2; TimeSformer's space maps)",
+                   format="png", interactive=False, elem_id="attention-cls")
     query = gr.Image(label="Where the query attends (cyan: query token; white: its local window)", format="png",
                      interactive=False, elem_id="attention-query")
     rollout = gr.Image(label="Space-time rollout: what the last layer's token at the query draws on",
@@ -233,8 +249,8 @@ def build_tab(video: gr.Video) -> None:
                                     elem_id="attention-download")
         bundle = gr.File(label="Download", elem_id="attention-bundle")
     view = AttentionView(state=state, info=info, text=text, costs=costs, timeline=timeline, stats=stats, picker=picker,
-                         query=query, rollout=rollout, side=side, layer_text=layer_text, layer=layer, head=head,
-                         frame=frame, shown=shown, window_start=window_start)
+                         cls=cls, query=query, rollout=rollout, side=side, layer_text=layer_text, layer=layer,
+                         head=head, frame=frame, shown=shown, window_start=window_start)
 
     view_inputs = [state, layer, head, frame, y, x, shown]
     on_view = bind(redraw, view)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+GPU_ONLY_ENV = {"VIDEO_EXPLORER_GPU_ONLY_ON_CPU": "1"}  # lets an app run V-JEPA 2 on a CPU (benchmark, one test)
 
 
 @dataclass(frozen=True)
@@ -29,10 +30,17 @@ class HubAction:
     api_name: str    # the main action's endpoint
     loads: str       # the registry name the action loads (TubeViT-B is inflated from vit-b16-in1k)
 
+    @property
+    def key(self) -> str:
+        """Unique name of the pair, e.g. "attention:dinov2-small" (DINOv2-S serves two tabs)."""
+        return f"{self.api_name[1:]}:{self.model}"
+
 
 HUB_ACTIONS: tuple[HubAction, ...] = (
     HubAction("videomae-base-k400", "Attention", "/attention", "videomae-base-k400"),
     HubAction("timesformer-base-k400", "Attention", "/attention", "timesformer-base-k400"),
+    HubAction("dinov2-small", "Attention", "/attention", "dinov2-small"),
+    HubAction("vjepa2-vitl-ssv2", "Attention", "/attention", "vjepa2-vitl-ssv2"),  # GPU-only: see GPU_ONLY_ENV
     HubAction("clip-vit-b16", "Token merging", "/merge", "clip-vit-b16"),
     HubAction("clip-vit-l14", "Token merging", "/merge", "clip-vit-l14"),
     HubAction("siglip2-base-p16-224", "Token merging", "/merge", "siglip2-base-p16-224"),

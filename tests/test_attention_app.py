@@ -24,7 +24,8 @@ def test_attention_through_api(api_client):
 def test_recording_one_layer_returns_valid_sliders(api_client, parts):
     args = (clip("toy_long"), "stpt-tiny-toy", False, "5") + (() if parts is None else (parts,))
     out = api_client.predict(*args, api_name="/attention")
-    text, costs, timeline, stats, picker, query, rollout, side, layer_text, layer, head, frame, shown, start = out
+    text, costs, timeline, stats, picker, query, rollout, side, layer_text, layer, head, frame, shown, start, cls = out
+    assert cls is None  # STPT has no CLS token
     assert layer_text.startswith("block 5 · global")  # the one recorded map is named by its block
     assert all(image is not None for image in (picker, query, rollout))
     assert (layer["minimum"], layer["maximum"], layer["value"], layer["interactive"]) == (0, 1, 0, False)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest_rehearsal import *  # noqa: F403  (the rehearsal fixtures)
 from gradio_client.exceptions import AppError
-from hub_rehearsal_steps import HUB_ACTIONS, action_args, call, upload
+from hub_rehearsal_steps import GPU_ONLY_ENV, HUB_ACTIONS, AppServer, action_args, call, upload
 
 from lib.models.rehearsal import hub_specs
 
@@ -22,8 +22,9 @@ pytestmark = pytest.mark.slow
 # Parameters of the real architectures (STACK.md, measured on the same configs); CLIP: the full checkpoint.
 PARAMETERS_M = {"videomae-base-k400": 86.5, "timesformer-base-k400": 121.6, "mask2former-swin-t-ade": 47.4,
                 "mask2former-swin-t-cityscapes": 47.4, "clip-vit-b16": 149.6, "clip-vit-l14": 427.6,
-                "vit-b16-in1k": 86.6, "siglip2-base-p16-224": 375.2, "dinov2-small": 22.1}
-FRAMES = {"videomae-base-k400": 16, "timesformer-base-k400": 8}
+                "vit-b16-in1k": 86.6, "siglip2-base-p16-224": 375.2, "dinov2-small": 22.1,
+                "vjepa2-vitl-ssv2": 375.5}  # V-JEPA 2: encoder 303.9 M + unused predictor 22.1 M + attentive probe
+FRAMES = {"videomae-base-k400": 16, "timesformer-base-k400": 8, "dinov2-small": 8, "vjepa2-vitl-ssv2": 16}
 PATCHES_PER_FRAME = {"clip-vit-b16": 196, "clip-vit-l14": 256, "siglip2-base-p16-224": 196, "dinov2-small": 256}
 
 
@@ -91,14 +92,66 @@ def _check_tubes(action, out) -> None:
     assert len(tokens) == 3 and 0 < tokens[0] < tokens[1] < tokens[2]
 
 
+def _check_attention_2026(action, out) -> None:
+    """DINOv2-S: 8 frames, 16x16 patches + a CLS per frame, its CLS heads drawn; V-JEPA 2: 2x16x16 tubelets, the
+    maps of the blocks asked for, the distance / entropy curve of all 24 blocks."""
+    if action.model == "vjepa2-vitl-ssv2":
+        traces = json.loads(out[3]["plot"])["data"]
+        assert len(traces[0]["x"]) == 24 and out[9]["maximum"] == 1  # 24 blocks plotted, 2 kept for the views
+        assert [t for t in traces[0]["text"] if "maps kept" in t] == ["block 0 · maps kept", "block 1 · maps kept"]
+        assert out[11]["maximum"] == FRAMES[action.model] - 1
+    else:
+        _check_attention(action, out)
+    text, cls_image = out[0], out[14]  # the CLS heads: the last output
+    if action.model == "dinov2-small":
+        assert "8 frames x 224x224 px -> patches 14x14 -> a 8x16x16 grid = 2,048 tokens + a CLS token per frame" in text
+        assert "image encoder" in text and "Prediction" not in text
+        assert isinstance(cls_image, str) and Path(cls_image).suffix == ".png"
+    else:
+        assert "16 frames x 256x256 px -> tubelets 2x16x16 -> a 8x16x16 grid = 2,048 tokens" in text
+        assert cls_image is None  # no CLS token
+
+
 CHECKS = {"/attention": _check_attention, "/merge": _check_merge, "/propagate": _check_propagate,
           "/tubes": _check_tubes}
 
 
-@pytest.mark.parametrize("action", HUB_ACTIONS, ids=lambda a: f"{a.api_name[1:]}-{a.model}")
+GPU_ONLY = {"vjepa2-vitl-ssv2"}
+CPU_ACTIONS = [a for a in HUB_ACTIONS if a.model not in GPU_ONLY]
+
+
+@pytest.mark.parametrize("action", CPU_ACTIONS, ids=lambda a: f"{a.api_name[1:]}-{a.model}")
 def test_main_action_runs_the_full_size_model(rehearsal_client, rehearsal_clip, action):
     out = call(rehearsal_client, action, upload(rehearsal_clip), quick=True)
-    CHECKS[action.api_name](action, out)
+    check = _check_attention_2026 if action.key == "attention:dinov2-small" else CHECKS[action.api_name]
+    check(action, out)
+
+
+def test_vjepa2_is_not_offered_on_a_cpu(rehearsal_client, rehearsal_clip):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: V-JEPA 2 is offered (test_vjepa2_runs_the_full_size_model)")
+    sentence = _refusal(rehearsal_client, "/attention", (upload(rehearsal_clip), "vjepa2-vitl-ssv2", False, "0, 1"))
+    assert "not in the list of choices" in sentence  # not offered on a CPU (the dropdown's info says why)
+
+
+@pytest.fixture(scope="module")
+def gpu_only_client(rehearsal_cache):
+    """A second app on the same cache that runs the GPU-only V-JEPA 2 on whatever this machine has."""
+    from conftest_rehearsal import OUTPUT_DIR
+    from gradio_client import Client
+
+    server = AppServer(rehearsal_cache, OUTPUT_DIR / "hub-rehearsal-gpu-only-app.log", extra_env=GPU_ONLY_ENV)
+    yield Client(server.url, verbose=False)
+    server.close()
+
+
+def test_vjepa2_runs_the_full_size_model(gpu_only_client, rehearsal_clip):
+    action = next(a for a in HUB_ACTIONS if a.model == "vjepa2-vitl-ssv2")
+    out = call(gpu_only_client, action, upload(rehearsal_clip), quick=True)  # blocks 0 and 1 of 24, 16 frames
+    _check_attention_2026(action, out)
+    assert float(out[1]["data"][0][3]) == pytest.approx(2 * 16 * 2048**2 * 2 / 1e6, rel=0.01)  # 2 x 134 MB fp16
 
 
 @pytest.mark.parametrize("model", ["videomae-base-k400", "timesformer-base-k400"])

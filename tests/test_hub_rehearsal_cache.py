@@ -29,16 +29,18 @@ def test_every_hub_spec_has_a_config_with_its_source(spec):
         assert config["vision_config"]["image_size"] == spec.image_size
     elif spec.family == "dinov2":  # image_size is the 518 px position grid, interpolated to the 224 px input
         assert config["image_size"] == 518 and spec.image_size == 224
+    elif spec.family == "vjepa2":  # VJEPA2Config names them crop_size and frames_per_clip
+        assert config["crop_size"] == spec.image_size and config["frames_per_clip"] == spec.num_frames
     elif spec.family != "mask2former":
         assert config["image_size"] == spec.image_size
-    if spec.num_frames:
+    if spec.num_frames and spec.family != "vjepa2":
         assert config["num_frames"] == spec.num_frames
 
 
 def test_every_hub_model_of_the_catalog_is_rehearsed():
     assert {s.name for s in hub_specs()} == {
         "videomae-base-k400", "timesformer-base-k400", "mask2former-swin-t-ade", "mask2former-swin-t-cityscapes",
-        "clip-vit-b16", "clip-vit-l14", "vit-b16-in1k", "siglip2-base-p16-224", "dinov2-small"}
+        "clip-vit-b16", "clip-vit-l14", "vit-b16-in1k", "siglip2-base-p16-224", "dinov2-small", "vjepa2-vitl-ssv2"}
     with pytest.raises(KeyError, match="not hub models"):
         hub_specs(["stpt-tiny-toy"])
 

@@ -66,3 +66,44 @@ def tiny_dinov2():
                           image_size=518)
     torch.manual_seed(0)
     return Dinov2Model(config).eval()
+
+
+def tiny_vjepa2(attn_implementation: str = "eager"):
+    """VJEPA2ForVideoClassification on 4 frames of 32x32: tubelets 2x16x16 -> a 2x2x2 grid (8 tokens, no CLS), 3-D
+    RoPE, 2 encoder blocks, a 1-block predictor and 1 pooler self-attention layer (as in the real one, both extra to
+    the 2 blocks the Attention tab records), 5 labels."""
+    from transformers import VJEPA2Config, VJEPA2ForVideoClassification
+
+    config = VJEPA2Config(
+        crop_size=32, patch_size=16, frames_per_clip=4, tubelet_size=2, hidden_size=48, num_hidden_layers=2,
+        num_attention_heads=4, mlp_ratio=2.0, num_pooler_layers=1, pred_hidden_size=24, pred_num_attention_heads=2,
+        pred_num_hidden_layers=1, num_labels=5,
+    )
+    config._attn_implementation = attn_implementation
+    torch.manual_seed(0)
+    return VJEPA2ForVideoClassification(config).eval()
+
+
+def tiny_sam2_video():
+    """Sam2VideoModel at 128 px input (feature grids 32/16/8, prompt grid 8x8, low-res masks 32x32): Hiera 8 -> 64
+    wide with 1, 1, 2, 1 blocks (block 3 global: a stage's first block cannot be), 128-wide FPN and memory attention
+    (2 layers; object pointers are split into 128 / 64 = 2 memory tokens, and transformers needs hidden > 64 for
+    that), 64-channel memories (its memory cross-attention input is fixed at 64) and 7 of them, as the real one."""
+    from transformers import Sam2HieraDetConfig, Sam2VideoConfig, Sam2VideoModel, Sam2VisionConfig
+
+    hiera = Sam2HieraDetConfig(hidden_size=8, image_size=[128, 128], embed_dim_per_stage=[8, 16, 32, 64],
+                               num_attention_heads_per_stage=[1, 1, 2, 2], blocks_per_stage=[1, 1, 2, 1],
+                               global_attention_blocks=[3], window_size_per_stage=[4, 4, 4, 4],
+                               window_positional_embedding_background_size=[2, 2])
+    vision = Sam2VisionConfig(backbone_config=hiera, backbone_channel_list=[64, 32, 16, 8], fpn_hidden_size=128,
+                              backbone_feature_sizes=[[32, 32], [16, 16], [8, 8]])
+    config = Sam2VideoConfig(
+        vision_config=vision, image_size=128,
+        prompt_encoder_config={"hidden_size": 128, "image_size": 128, "patch_size": 16, "mask_input_channels": 4},
+        mask_decoder_config={"hidden_size": 128, "mlp_dim": 64, "num_attention_heads": 2, "iou_head_hidden_dim": 16},
+        memory_attention_hidden_size=128, memory_attention_num_layers=2, memory_attention_feed_forward_hidden_size=64,
+        memory_attention_rope_feat_sizes=[8, 8], memory_encoder_hidden_size=128, memory_encoder_output_channels=64,
+        mask_downsampler_embed_dim=128, memory_fuser_embed_dim=128, memory_fuser_intermediate_dim=64,
+    )
+    torch.manual_seed(0)
+    return Sam2VideoModel(config).eval()

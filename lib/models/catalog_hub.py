@@ -13,16 +13,18 @@ from lib.models.sampling import (
     TIMESFORMER_K400,
     VIDEOMAE_K400,
     VIT_224,
+    VJEPA2_SSV2,
 )
 from lib.models.spec import ModelSpec
 
 # download_mb of the hub checkpoints: neither /work/shared/CHECKPOINTS.md nor STACK.md lists the weight files'
 # sizes, so these are parameter counts x 4 bytes (fp32): VideoMAE-B 86.5 M, TimeSformer-B 121.6 M, ViT-B/16 86.6 M,
-# Mask2Former Swin-T 47.4 M, DINOv2-S/14 22.1 M, DINOv2-B/14 86.6 M; CLIP and SigLIP 2 are the full checkpoint (text
+# Mask2Former Swin-T 47.4 M, DINOv2-S/14 22.1 M, DINOv2-B/14 86.6 M, V-JEPA 2 L/16 SSv2 375.5 M (encoder 303.9 M,
+# the unused predictor 22.1 M, the attentive probe); CLIP and SigLIP 2 are the full checkpoint (text
 # tower included: CLIP B/16 149.6 M, L/14 427.6 M; SigLIP 2 B/16 375.2 M, 256k-token vocabulary) since the whole
 # file is fetched. gflops_per_input: counted with FlopCounterMode at the sampling's input size (VideoMAE
-# 16 x 224^2, TimeSformer 8 x 224^2, CLIP/ViT/SigLIP 2/DINOv2 224^2, Mask2Former 384^2); tests/test_model_costs.py
-# recounts them.
+# 16 x 224^2, TimeSformer 8 x 224^2, V-JEPA 2 16 x 256^2, CLIP/ViT/SigLIP 2/DINOv2 224^2, Mask2Former 384^2);
+# tests/test_model_costs.py recounts them.
 HUB_SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="videomae-base-k400",
@@ -53,6 +55,22 @@ HUB_SPECS: tuple[ModelSpec, ...] = (
         sampling=TIMESFORMER_K400,
         download_mb=486,
         gflops_per_input=391.66,
+    ),
+    ModelSpec(
+        name="vjepa2-vitl-ssv2",
+        family="vjepa2",
+        task="video-classification",
+        source="hub",
+        location="facebook/vjepa2-vitl-fpc16-256-ssv2",
+        model_class="transformers:VJEPA2ForVideoClassification",
+        num_frames=16,
+        image_size=256,
+        description="V-JEPA 2 ViT-L/16 (self-supervised video encoder, Assran et al. 2025), tubelets 2x16x16, "
+                    "3-D RoPE, no CLS; attentive-probe classifier for Something-Something v2 (174 labels).",
+        needs_attention=True,
+        sampling=VJEPA2_SSV2,
+        download_mb=1502,
+        gflops_per_input=1870.49,
     ),
     ModelSpec(
         name="mask2former-swin-t-ade",

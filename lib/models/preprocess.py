@@ -6,6 +6,9 @@ by hand. Two paths:
   preprocess_frames(frames, config)        a hub checkpoint's own image processor, step for step (PIL resize
                                            with its resample filter, integer centre crop, rescale, normalise);
                                            equal to transformers' Pil image processors (tests/test_preprocess.py).
+                                           A *video* processor (V-JEPA 2) resizes uint8 tensors with torch's
+                                           antialiased interpolation instead (resize_backend "torch"), as its
+                                           torchvision path does (tests/test_preprocess_models.py).
 The numbers come from the checkpoint's preprocessor_config.json: the cached hub file, else the copy kept in
 assets/hub_configs/<ORG>--<NAME>/ (values and sources in lib/models/catalog_hub.py), else the family defaults.
 """
@@ -56,6 +59,8 @@ class PreprocessConfig:
             (ViT, Mask2Former); None: derived from size and crop (cover + crop, or stretch).
     resample: PIL filter code of the resize (2 bilinear, 3 bicubic).
     rescale: factor from uint8 to [0, 1] before normalising.
+    resize_backend: "pil" (transformers' image processors) or "torch" (its video processors: torchvision's
+            resize of uint8 tensors, i.e. torch's antialiased interpolate; PIL differs by 1 level on ~0.1 % of pixels).
     """
 
     size: int | tuple[int, int]
@@ -65,6 +70,7 @@ class PreprocessConfig:
     resize: int | tuple[int, int] | None = None
     resample: int = BILINEAR
     rescale: float = 1 / 255
+    resize_backend: str = "pil"
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -173,7 +179,8 @@ def config_from_processor(raw: dict, *, family: str | None = None, image_size: i
     size = crop_size if crop else (resize if resize is not None else int(image_size or 224))
     return PreprocessConfig(size=size, mean=mean, std=std, crop=crop, resize=resize,
                             resample=int(raw.get("resample", BILINEAR)),
-                            rescale=float(raw.get("rescale_factor", 1 / 255)) if raw.get("do_rescale", True) else 1.0)
+                            rescale=float(raw.get("rescale_factor", 1 / 255)) if raw.get("do_rescale", True) else 1.0,
+                            resize_backend="torch" if raw.get("video_processor_type") else "pil")
 
 
 def _resize_shape(height: int, width: int, config: PreprocessConfig) -> tuple[int, int]:
@@ -204,6 +211,8 @@ def resize_frames(frames: np.ndarray, config: PreprocessConfig) -> np.ndarray:
     if frames.shape[1:3] == (out_h, out_w):
         return frames
     new_h, new_w = _resize_shape(frames.shape[1], frames.shape[2], config)
+    if config.resize_backend == "torch":
+        return _resize_frames_torch(frames, config, (new_h, new_w))
     out = np.empty((len(frames), out_h, out_w, 3), np.uint8)
     for i, frame in enumerate(frames):
         image = Image.fromarray(np.ascontiguousarray(frame))
@@ -213,6 +222,21 @@ def resize_frames(frames: np.ndarray, config: PreprocessConfig) -> np.ndarray:
         top, left = max(0, (new_h - out_h) // 2), max(0, (new_w - out_w) // 2)
         out[i] = resized[top:top + out_h, left:left + out_w]
     return out
+
+
+_TORCH_MODES = {BILINEAR: "bilinear", BICUBIC: "bicubic"}
+
+
+def _resize_frames_torch(frames: np.ndarray, config: PreprocessConfig, shape: tuple[int, int]) -> np.ndarray:
+    """(T, H, W, 3) uint8 -> (T, h, w, 3) uint8 as a transformers video processor does it: antialiased torch
+    interpolation of the uint8 frames (what torchvision's resize calls), then the crop at int((H' - h) / 2)."""
+    out_h, out_w = config.input_size
+    video = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2)  # (T, 3, H, W) uint8
+    if shape != tuple(video.shape[-2:]):
+        video = F.interpolate(video.contiguous(memory_format=torch.channels_last), size=shape,
+                              mode=_TORCH_MODES[config.resample], antialias=True, align_corners=False)
+    top, left = max(0, (shape[0] - out_h) // 2), max(0, (shape[1] - out_w) // 2)
+    return np.ascontiguousarray(video[..., top:top + out_h, left:left + out_w].permute(0, 2, 3, 1).numpy())
 
 
 def normalise_frames(frames: np.ndarray, config: PreprocessConfig) -> torch.Tensor:

@@ -22,6 +22,17 @@ TIMESFORMER_K400 = ClipSampling(
     source="TimeSformer divST 8x32 (facebookresearch/TimeSformer configs/Kinetics/TimeSformer_divST_8x32_224.yaml: "
            "NUM_FRAMES 8, SAMPLING_RATE 32; test 1 clip x 3 crops); processor shortest_edge 224, crop 224, "
            "bilinear, mean/std 0.5 (hf:facebook/timesformer-base-finetuned-k400 preprocessor_config.json)")
+# Something-Something v2 videos are 12 fps (the dataset's published frame rate; not in the V-JEPA 2 sources below,
+# UNVERIFIED in /work/shared/CHECKPOINTS.md): the probe's frame_step 4 counts source frames at that rate.
+_SSV2_FPS = 12.0
+VJEPA2_SSV2 = ClipSampling(
+    num_frames=16, frame_stride=4, short_side=292, crop=256, trained_fps=_SSV2_FPS,
+    source="V-JEPA 2 ViT-L SSv2 attentive probe 16x2x3 (facebookresearch/vjepa2 configs/eval/vitl/ssv2.yaml: "
+           "frames_per_clip 16, frame_step 4, 2 segments x 3 views, resolution 256, tag ssv2-vitl16-16x2x3-16f; "
+           "transformers convert_vjepa2_classifier_to_hf.py CLASSIFIERS: frames_per_clip 16, 174 labels); "
+           "VJEPA2VideoProcessor: shortest edge int(256 * 256 / 224) = 292, centre crop 256, bilinear, rescale "
+           "1/255, ImageNet mean/std (transformers 5.23 vjepa2/video_processing_vjepa2.py); tubelets 2x16x16 -> "
+           "8x16x16 = 2,048 tokens, no CLS")
 CLIP_224 = ClipSampling(
     num_frames=1, frame_stride=1, short_side=224, crop=224,
     source="CLIP image tower, one frame per input: shortest edge 224, centre crop 224, bicubic, OpenAI CLIP "

@@ -8,14 +8,16 @@
     render_compare(result, layer=0, head=None, frame=10, y=40, x=80, shown_frame=10)  # local | global
     render_picker(result, frame=10, y=40, x=80)                          # the query frame, query marked
     query_views(result, layer=0, head=None, frame=10, y=40, x=80, shown=10)  # all four + the layer text
+    render_cls(result, layer=11, frame=3)                                # DINOv2 / TimeSformer: CLS heads on a frame
     plot_layer_stats(result), plot_timeline(result)                      # plotly figures
     cost_table(result), summary(result), layer_label(view, layer)        # table rows (GFLOPs and GMACs), text
     PARTS: what of TimeSformer's divided blocks run_attention(parts=...) records ("both", "time", "space").
     query_picker(result), local_vs_global(result)                        # ipywidgets (notebook; lazy)
 
 Everything returns an AttentionResult (result.py) or reads one; images are (H, W, 3) uint8.
-MODEL_CHOICES lists the models run_attention takes; STPT_MODEL / STPT_TWIN are the bundled pair;
-time_estimate(model) says how long a pretrained model's run takes here, before it runs.
+MODEL_CHOICES lists the models run_attention takes (DINOv2-S reads frames one by one; V-JEPA 2 needs a GPU:
+offered_models(MODEL_CHOICES) is what this machine offers, gpu_sentence(model) says why not); STPT_MODEL /
+STPT_TWIN are the bundled pair; time_estimate(model) says how long a pretrained model's run takes here, before it runs.
 Toy-world data: toy_window(seed) (one held-out detection window), SEEDS (the train / held-out split);
 window_token_indices(grid, window) shows how a token grid is cut into 3-D windows.
     real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
@@ -27,6 +29,7 @@ from lib.hooks.flops import MACS_NOTE
 from lib.methods.attention.data import SEEDS, toy_window
 from lib.methods.attention.detection import Detection, Segment, mean_average_precision
 from lib.methods.attention.export import attention_export_parts, export_attention
+from lib.methods.attention.gpu_only import gpu_sentence, offered_models
 from lib.methods.attention.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.attention.record import PARTS
 from lib.methods.attention.render import (
@@ -44,6 +47,7 @@ from lib.methods.attention.render import (
     render_rollout,
     summary,
 )
+from lib.methods.attention.render_cls import render_cls, token_geometry
 from lib.methods.attention.result import AttentionResult
 from lib.methods.attention.task import (
     DISPLAY_SIZE,
@@ -72,7 +76,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "export_attention", "attention_export_parts",
+    "export_attention", "attention_export_parts", "gpu_sentence", "offered_models", "render_cls", "token_geometry",
 
     "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "DISPLAY_SIZE", "MACS_NOTE", "MODEL_CHOICES", "PARTS", "SEEDS", "STPT_MODEL", "STPT_TWIN", "AttentionResult",

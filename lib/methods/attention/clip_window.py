@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lib.models.preprocess import PreprocessConfig, resize_frames
 from lib.models.spec import ModelSpec
-from lib.video import Clip, load_frames, probe_video, window_frames, window_indices
+from lib.video import Clip, load_frames, probe_video, uniform_indices, window_frames, window_indices
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,11 @@ def decode_window(video: str | Path, spec: ModelSpec, config: PreprocessConfig, 
                         trained_fps=sampling.trained_fps)
     return clip, window
 
+
+
+def decode_spread(video: str | Path, config: PreprocessConfig, count: int) -> Clip:
+    """`count` frames spread evenly over the whole video (an image encoder such as DINOv2 reads each frame on its
+    own, so there is no trained window), decoded from the source through the checkpoint's resize and crop."""
+    info = probe_video(video)
+    indices = uniform_indices(int(info.num_frames), min(int(count), int(info.num_frames)))
+    return load_frames(video, indices, transform=lambda frame: resize_frames(frame[None], config)[0])

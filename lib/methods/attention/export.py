@@ -22,6 +22,8 @@ def attention_export_parts(result: AttentionResult, *, settings: dict | None = N
     pictures = {"picker": views.picker, "query": views.query, "rollout": views.rollout}
     if views.compare is not None:
         pictures["local_vs_global"] = views.compare
+    if views.cls is not None:  # DINOv2 / TimeSformer: the CLS token's heads on the query frame
+        pictures["cls_heads"] = views.cls
     numbers = {"costs": {"headers": COST_HEADERS, "rows": cost_table(result)},
                "gflops": {v.model_name: v.gflops for v in result.views},
                "detections": {name: list(found) for name, found in result.detections.items()},

@@ -1,15 +1,15 @@
 """Recording one model's attention on one clip, safely: only the layers asked for, fp16, within a budget.
 
 `record_view(model, family, pixel_values, ...)` -> ModelView works for the project's STPT models
-(attention found through AttentionProbe) and for transformers' VideoMAE / TimeSformer loaded with
-eager attention; the token geometry comes from the model's own config, never from its name.
+(attention found through AttentionProbe) and for transformers' VideoMAE / TimeSformer / V-JEPA 2 loaded with
+eager attention and DINOv2 run on every frame (families.py); the token geometry comes from the model's own
+config, never from its name.
 
 "Layers" the user picks are blocks (attention_blocks): one attention module per block in STPT and VideoMAE,
 two in TimeSformer (divided space-time: time then space), of which `parts` keeps both, "time" or "space".
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -17,13 +17,25 @@ import numpy as np
 import torch
 
 from lib.errors import UserInputError
-from lib.hooks import TokenGrid, count_flops, find_attention_modules, record_attention
+from lib.hooks import count_flops, find_attention_modules, record_attention
+from lib.methods.attention.families import (
+    FAMILIES,
+    FRAME_FAMILIES,
+    TUBELET_FAMILIES,
+    block_of_module,
+    call_model,
+    eager_attention,
+    logits_of,
+    token_grid,
+)
 from lib.methods.attention.maps import LayerAttention
 from lib.methods.attention.rollout import attention_rollout
 from lib.methods.attention.stats import LayerStats, layer_stats
+from lib.methods.attention.summaries import summarise_blocks
 from lib.models.precision import inference_precision, model_device
 
 MAX_RECORD_BYTES = 1_500_000_000  # attention maps kept per view (fp16); VideoMAE-B, 16 frames, all layers: 0.7 GB
+# (V-JEPA 2, 16 frames: 134 MB a block, 3.2 GB for all 24, so its tab records a few blocks by default)
 PARTS = ("both", "time", "space")  # which maps of a divided space-time block to record
 
 
@@ -41,6 +53,8 @@ class ModelView:
     logits:       model output kept for predictions (classification: (classes,); STPT: None).
     precision:    what the forward computed in: "float32" (the bundled STPT) or what lib.models.precision chose for
                   a pretrained model ("bfloat16" on CPUs that compute it natively).
+    block_stats:  with summarise: the stats of every block in order (recorded ones and those read and dropped,
+                  summaries.py), at stats_blocks; () otherwise (the plot then uses `stats`).
     """
 
     model_name: str
@@ -54,6 +68,8 @@ class ModelView:
     logits: np.ndarray | None = None
     blocks: tuple[int, ...] = ()
     precision: str = "float32"
+    block_stats: tuple[LayerStats, ...] = ()
+    stats_blocks: tuple[int, ...] = ()
 
     @property
     def gmacs(self) -> float:
@@ -63,15 +79,6 @@ class ModelView:
     def block_of(self, position: int) -> int:
         """Block of recorded map `position` (its module index when blocks are unknown)."""
         return self.blocks[position] if self.blocks else self.layer_ids[position]
-
-
-def _video_grid(model: torch.nn.Module, family: str, num_frames: int, size: int) -> TokenGrid:
-    config = model.config
-    p = int(config.patch_size)
-    if family == "videomae":
-        ts = int(config.tubelet_size)
-        return TokenGrid(num_frames // ts, size // p, size // p, tubelet=(ts, p, p))
-    return TokenGrid(num_frames, size // p, size // p, tubelet=(1, p, p))  # TimeSformer: one token per frame patch
 
 
 def estimate_record_bytes(model: torch.nn.Module, family: str, num_frames: int, size: int,
@@ -85,10 +92,12 @@ def estimate_record_bytes(model: torch.nn.Module, family: str, num_frames: int, 
             keys = int(np.prod(g.window)) if g.window else g.grid.num_tokens
             total += g.grid.num_cells * keys * model.stages[g.stage][0].attn.heads * 2
         return total
-    grid = _video_grid(model, family, num_frames, size)
+    grid = token_grid(model, family, num_frames, size)
     heads = int(model.config.num_attention_heads)
-    if family == "videomae":
+    if family in TUBELET_FAMILIES:
         return len(layers) * heads * grid.num_tokens ** 2 * 2
+    if family in FRAME_FAMILIES:
+        return len(layers) * grid.t * heads * (1 + grid.h * grid.w) ** 2 * 2
     space = grid.t * heads * (1 + grid.h * grid.w) ** 2 * 2
     time = grid.h * grid.w * heads * grid.t ** 2 * 2
     return len(layers) * max(space, time)
@@ -97,18 +106,18 @@ def estimate_record_bytes(model: torch.nn.Module, family: str, num_frames: int, 
 def attention_blocks(model: torch.nn.Module, family: str) -> list[tuple[tuple[int, str], ...]]:
     """Per block, in model order: (index in find_attention_modules(model), part) of each of its attention maps.
 
-    part: "local"/"global" (STPT, one module per block), "global" (VideoMAE), "time"/"space" (TimeSformer).
-    transformers' blocks are read from the module path (`...layer.<block>....`), STPT's from its geometry.
+    part: "local"/"global" (STPT, one module per block), "global" (VideoMAE, V-JEPA 2), "time"/"space"
+    (TimeSformer), "space" (DINOv2's per-frame maps). transformers' blocks are read from the module path
+    (`...layer.<block>....`; families.block_of_module), STPT's from its geometry.
     """
     modules = find_attention_modules(model)
     if family == "stpt":
         return [((i, model.geometry[i].kind),) for i in range(len(modules))]
     grouped: dict[int, list[tuple[int, str]]] = {}
     for i, (name, _) in enumerate(modules):
-        found = re.search(r"(?:^|\.)layers?\.(\d+)\.", name)
-        block = int(found.group(1)) if found else i
-        part = ("time" if ".temporal_attention." in name else "space") if family == "timesformer" else "global"
-        grouped.setdefault(block, []).append((i, part))
+        found = block_of_module(family, name, i)
+        if found is not None:
+            grouped.setdefault(found[0], []).append((i, found[1]))
     return [tuple(sorted(grouped[b], key=lambda item: item[1] != "time")) for b in sorted(grouped)]
 
 
@@ -144,11 +153,11 @@ def _to_layers(model: torch.nn.Module, family: str, rec, num_frames: int, size: 
         if family == "stpt":
             g = model.geometry[index]
             layer = LayerAttention(name, g.kind, g.grid, maps if g.window else maps[0], g.window)
-        elif family == "videomae":
-            layer = LayerAttention(name, "global", _video_grid(model, family, num_frames, size), maps[0])
-        else:
+        elif family in TUBELET_FAMILIES:
+            layer = LayerAttention(name, "global", token_grid(model, family, num_frames, size), maps[0])
+        else:  # TimeSformer's time / space maps; DINOv2's per-frame maps have the space layout
             kind = "time" if ".temporal_attention." in name else "space"
-            layer = LayerAttention(name, kind, _video_grid(model, family, num_frames, size), maps)
+            layer = LayerAttention(name, kind, token_grid(model, family, num_frames, size), maps)
         layers.append((index, layer))
     if family == "timesformer":  # registered space-then-time, but each layer runs time first
         layers.sort(key=lambda item: (item[1].name.split(".layer.")[1].split(".")[0].zfill(4), item[1].kind != "time"))
@@ -157,15 +166,17 @@ def _to_layers(model: torch.nn.Module, family: str, rec, num_frames: int, size: 
 
 def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor, *, name: str = "",
                 layers: Sequence[int] | None = None, parts: str = "both", rollout: bool = True,
-                max_record_bytes: int = MAX_RECORD_BYTES) -> ModelView:
+                max_record_bytes: int = MAX_RECORD_BYTES, summarise: bool = False) -> ModelView:
     """Run `model` once on pixel_values (1, T, 3, S, S) and record the attention of blocks `layers` (None = all).
 
-    family: "stpt", "videomae" or "timesformer"; parts: "both", "time" or "space" maps of TimeSformer's
+    family: one of families.FAMILIES; parts: "both", "time" or "space" maps of TimeSformer's
     divided blocks (ignored elsewhere). Refuses (UserInputError) before running when the maps would exceed
-    `max_record_bytes`. Rollout runs through the recorded maps in order.
+    `max_record_bytes`. Rollout runs through the recorded maps in order. summarise (models with one global map per
+    block): every other block's distance and entropy are read during the forward too and its maps dropped (their
+    few-MFLOP reductions run inside the FLOP count: +0.3 % on V-JEPA 2's 1,870 GFLOPs).
     """
-    if family not in ("stpt", "videomae", "timesformer"):
-        raise UserInputError(f"Attention views support STPT, VideoMAE and TimeSformer models, not {family!r}.")
+    if family not in FAMILIES:
+        raise UserInputError(f"Attention views support {', '.join(FAMILIES)} models, not {family!r}.")
     num_frames, size = int(pixel_values.shape[1]), int(pixel_values.shape[-1])
     chosen, block_of = choose_modules(model, family, layers, parts)
     _check_budget(estimate_record_bytes(model, family, num_frames, size, chosen), max_record_bytes, len(chosen))
@@ -178,19 +189,27 @@ def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor,
                 outputs.append(model(pixel_values))
             used.append("float32")
             return
-        with inference_precision(model_device(model)) as precision:
-            outputs.append(model(pixel_values=pixel_values))
+        with inference_precision(model_device(model)) as precision, eager_attention(model):
+            outputs.append(call_model(model, family, pixel_values))
         used.append(precision.name)
 
-    with record_attention(model, layers=chosen, dtype=torch.float16) as rec:
-        flops = count_flops(forward)  # one pass: counted and recorded together
+    others = {}
+    if summarise and family in TUBELET_FAMILIES:
+        others = {i: b for b, maps in enumerate(attention_blocks(model, family)) for i, _ in maps if i not in block_of}
+    grid = token_grid(model, family, num_frames, size) if family != "stpt" else None
+    with record_attention(model, layers=chosen, dtype=torch.float16) as rec, \
+            summarise_blocks(model, others, grid) as summarised:
+        flops = count_flops(forward)  # one pass: counted, recorded (and summarised) together
     output = outputs[0]
     ordered = _to_layers(model, family, rec, num_frames, size)
     layer_list = tuple(layer for _, layer in ordered)
-    logits = None if family == "stpt" else output.logits[0].float().numpy()
+    raw_logits = None if family == "stpt" else logits_of(family, output)
+    logits = None if raw_logits is None else raw_logits.detach().float().cpu().numpy()  # off the GPU where it ran
+    stats = tuple(layer_stats(layer) for layer in layer_list)
+    every = dict(summarised) | {block_of[i]: s for (i, _), s in zip(ordered, stats)} if others else {}
     return ModelView(
         model_name=name, family=family, layers=layer_list, layer_ids=tuple(i for i, _ in ordered),
-        stats=tuple(layer_stats(layer) for layer in layer_list),
+        stats=stats, block_stats=tuple(every[b] for b in sorted(every)), stats_blocks=tuple(sorted(every)),
         rollout=attention_rollout(layer_list) if rollout else None, gflops=flops.gflops,
         record_bytes=sum(layer.nbytes for layer in layer_list), logits=logits,
         blocks=tuple(block_of[i] for i, _ in ordered), precision=used[0])

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from lib.errors import UserInputError
+from lib.methods.attention.render_cls import render_cls, token_geometry
 from lib.methods.attention.result import AttentionResult
 from lib.methods.attention.windows import window_of_cell
 from lib.viz import blend_heat, draw_boxes, hex_colour, put_label, tile
@@ -167,13 +168,15 @@ def render_picker(result: AttentionResult, *, frame: int, y: float, x: float) ->
 
 @dataclass(frozen=True)
 class QueryViews:
-    """Every picture of one query: picker frame, query panels, rollout, local | global (None without a twin)."""
+    """Every picture of one query: picker frame, query panels, rollout, local | global (None without a twin), and the
+    CLS token's heads on the query frame (None where the map has no CLS token)."""
 
     picker: np.ndarray
     query: np.ndarray
     rollout: np.ndarray
     compare: np.ndarray | None
     layer_text: str
+    cls: np.ndarray | None = None
 
 
 def query_views(result: AttentionResult, *, layer: int, head: int | None, frame: int, y: float, x: float,
@@ -190,7 +193,7 @@ def query_views(result: AttentionResult, *, layer: int, head: int | None, frame:
     return QueryViews(picker=render_picker(result, frame=frame, y=y, x=x),
                       query=render_query(result, layer=layer, head=head, frame=frame, y=y, x=x),
                       rollout=render_rollout(result, frame=frame, y=y, x=x), compare=compare,
-                      layer_text=layer_label(result.main, layer))
+                      layer_text=layer_label(result.main, layer), cls=render_cls(result, layer=layer, frame=frame))
 
 
 def plot_layer_stats(result: AttentionResult) -> go.Figure:
@@ -200,8 +203,14 @@ def plot_layer_stats(result: AttentionResult) -> go.Figure:
     for k, view in enumerate(result.views):
         xs = [_short_label(view, i) for i in range(len(view.layers))]  # block and kind: the x axis names blocks
         hover = [layer_label(view, i) for i in range(len(view.layers))]
+        stats = view.stats
+        if view.block_stats:  # every block (V-JEPA 2): only some kept their maps for the query views
+            kept = set(view.blocks)
+            xs = [f"{b} {s.kind}" for b, s in zip(view.stats_blocks, view.block_stats)]
+            hover = [f"block {b} · {'maps kept' if b in kept else 'statistics only'}" for b in view.stats_blocks]
+            stats = view.block_stats
         for col, key in enumerate(("spatial", "temporal", "entropy"), start=1):
-            ys = [float(getattr(s, key).mean()) for s in view.stats]
+            ys = [float(getattr(s, key).mean()) for s in stats]
             fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=view.model_name or view.family,
                                      legendgroup=str(k), showlegend=col == 1, text=hover,
                                      line={"color": hex_colour(k + 1)}), row=1, col=col)
@@ -251,6 +260,8 @@ def summary(result: AttentionResult, *, top: int = 3) -> str:
         probs /= probs.sum()
         best = np.argsort(-probs)[:top]
         lines.append("**Prediction:** " + ", ".join(f"{result.labels[i]} ({probs[i]:.0%})" for i in best))
+    if token_geometry(result):
+        lines.append(token_geometry(result))
     for name, dets in result.detections.items():
         fps = result.fps or 25.0
         shown = ", ".join(f"{result.labels[d.label]} {d.start / fps:.1f}-{d.end / fps:.1f} s ({d.score:.2f})"

@@ -70,20 +70,45 @@ def _global_stats(layer: LayerAttention) -> tuple[np.ndarray, np.ndarray, np.nda
 
     The same sums as mean_distances / mean_entropy on each head's dense matrix; vectorised because VideoMAE-B's
     12 x 1568^2 maps per layer took seconds head by head in numpy."""
-    maps = torch.from_numpy(np.ascontiguousarray(layer.maps)).float()  # (heads, N, N)
-    p = layer.grid.num_prefix
+    return global_stats_of(torch.from_numpy(np.ascontiguousarray(layer.maps)), layer.grid)
+
+
+def global_stats_of(maps: torch.Tensor, grid: TokenGrid) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spatial, temporal, entropy) per head of global maps (heads, N, N) on `grid`, computed where the tensor lives
+    (a GPU during a forward pass: lib.methods.attention.summaries reads blocks whose maps are not kept)."""
+    maps = maps.float()
+    p = grid.num_prefix
     cells = maps[:, p:, p:].transpose(0, 1)  # (cells, heads, cells): one batched product per query row
-    distances = torch.stack([torch.from_numpy(d) for d in _distances(layer.grid)], dim=-1)  # (cells, cells, 2)
+    distances = torch.stack([torch.from_numpy(d) for d in _distances(grid)], dim=-1)  # (cells, cells, 2)
+    distances = distances.to(maps.device)
     weighted = torch.bmm(cells, distances) / cells.sum(-1, keepdim=True).clamp_min(1e-12)  # (cells, heads, 2)
     spatial, temporal = weighted.mean(0).unbind(-1)
     entropy = -torch.special.xlogy(maps, maps).sum(-1).mean(-1)
-    return spatial.numpy(), temporal.numpy(), entropy.numpy()
+    return spatial.cpu().numpy(), temporal.cpu().numpy(), entropy.cpu().numpy()
+
+
+def _space_stats(layer: LayerAttention) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spatial, temporal, entropy) per head of a per-frame ("space") layer, all frames and heads at once.
+
+    maps (T, heads, 1 + H*W, 1 + H*W): the CLS row and column dropped and rows renormalised over the frame's
+    patches, as LayerAttention.dense builds them; a frame attends only to itself, so the temporal distance is 0.
+    The same sums as the dense path, without building T*H*W x T*H*W matrices (DINOv2 on 8 frames: 2048^2)."""
+    g = layer.grid
+    maps = torch.from_numpy(np.ascontiguousarray(layer.maps[:, :, 1:, 1:])).float()  # (T, heads, HW, HW)
+    maps = maps / maps.sum(-1, keepdim=True).clamp_min(1e-12)
+    frame = TokenGrid(1, g.h, g.w, tubelet=g.tubelet)
+    spatial_distance = torch.from_numpy(_distances(frame)[0])  # (HW, HW)
+    spatial = (maps * spatial_distance).sum(-1).mean(dim=(0, 2))
+    entropy = -torch.special.xlogy(maps, maps).sum(-1).mean(dim=(0, 2))
+    return spatial.numpy(), np.zeros(layer.num_heads, np.float32), entropy.numpy()
 
 
 def layer_stats(layer: LayerAttention) -> LayerStats:
-    """Distances and entropy of every head of one layer (windowed and divided layers one dense head at a time)."""
+    """Distances and entropy of every head of one layer (windowed and time layers one dense head at a time)."""
     if layer.kind == "global":
         spatial, temporal, entropy = _global_stats(layer)
+    elif layer.kind == "space" and layer.grid.num_prefix == 0:
+        spatial, temporal, entropy = _space_stats(layer)
     else:
         spatial, temporal, entropy = [], [], []
         for head in range(layer.num_heads):

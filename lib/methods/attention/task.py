@@ -20,9 +20,11 @@ import torch
 
 from lib.errors import UserInputError
 from lib.examples import identify_example
-from lib.methods.attention.clip_window import decode_window
+from lib.methods.attention.clip_window import decode_spread, decode_window
 from lib.methods.attention.data import detect, to_input
 from lib.methods.attention.detection import Detection, Segment, nms_1d
+from lib.methods.attention.families import FRAME_FAMILIES
+from lib.methods.attention.gpu_only import DEFAULT_BLOCKS, check_offered, default_layers, frames_note
 from lib.methods.attention.record import MAX_RECORD_BYTES, record_view
 from lib.methods.attention.result import AttentionResult
 from lib.models import load_model, spec_preprocess_config, video_to_tensor
@@ -35,7 +37,8 @@ from lib.video import Clip, load_clip, probe_video
 
 STPT_MODEL = "stpt-tiny-toy"
 STPT_TWIN = "stpt-global-tiny-toy"
-MODEL_CHOICES = (STPT_MODEL, "videomae-base-k400", "timesformer-base-k400")
+MODEL_CHOICES = (STPT_MODEL, "videomae-base-k400", "timesformer-base-k400", "dinov2-small", "vjepa2-vitl-ssv2")
+IMAGE_FRAMES = 8  # frames an image encoder (DINOv2) reads, spread over the video: 8 x 12.25 GFLOPs
 DISPLAY_SIZE = 192  # side of the square frames the overlays are drawn on
 MAX_DECODED = 768  # frames decoded at most for STPT (at 128 px short side: ~70 MB)
 STRIDE = 4  # the bundled detectors read every 4th frame of 25 fps video
@@ -122,7 +125,8 @@ def run_stpt(frames: np.ndarray, source_frames: np.ndarray, fps: float, *, compa
 def run_hub(frames: np.ndarray, source_frames: np.ndarray, fps: float, model: torch.nn.Module, family: str, *,
             name: str, preprocess, layers: Sequence[int] | None = None, parts: str = "both",
             max_record_bytes: int = MAX_RECORD_BYTES) -> AttentionResult:
-    """A transformers video classifier (VideoMAE / TimeSformer, eager attention) on frames (T, H, W, 3).
+    """A transformers video classifier (VideoMAE / TimeSformer / V-JEPA 2, eager attention) or image encoder
+    (DINOv2, every frame on its own) on frames (T, H, W, 3).
 
     layers: blocks to record (None = all); parts: "both", "time" or "space" maps of TimeSformer's blocks."""
     if preprocess.resize is not None:  # a checkpoint's processor (frames at its input size pass unresized)
@@ -132,11 +136,13 @@ def run_hub(frames: np.ndarray, source_frames: np.ndarray, fps: float, model: to
                                  crop=preprocess.crop)[None]
     started = time.perf_counter()
     view = record_view(model, family, pixels, name=name, layers=layers, parts=parts,
-                       max_record_bytes=max_record_bytes)
+                       max_record_bytes=max_record_bytes, summarise=name in DEFAULT_BLOCKS)
     if name in MODEL_CHOICES and get_spec(name).gflops_per_input is not None:  # later estimates use this run's rate
-        record_speed(name, inputs=1, seconds=time.perf_counter() - started)
+        inputs = len(frames) if family in FRAME_FAMILIES else 1
+        record_speed(name, inputs=inputs, seconds=time.perf_counter() - started)
     id2label = getattr(model.config, "id2label", {}) or {}
-    labels = tuple(str(id2label.get(i, f"class {i}")) for i in range(len(view.logits)))
+    classes = 0 if view.logits is None else len(view.logits)  # DINOv2: no head, no labels
+    labels = tuple(str(id2label.get(i, f"class {i}")) for i in range(classes))
     return AttentionResult(frames=square_frames(frames, DISPLAY_SIZE), input_size=int(pixels.shape[-1]),
                            source_frames=np.asarray(source_frames, np.int64), fps=fps, main=view, labels=labels,
                            notes=(Precision(view.precision).note,))
@@ -147,7 +153,10 @@ def time_estimate(model: str) -> str:
     if model not in MODEL_CHOICES or get_spec(model).gflops_per_input is None:
         return ""
     spec = get_spec(model)
-    return estimate_seconds(model, 1).sentence(f"one {spec.sampling.num_frames}-frame clip")
+    if spec.family in FRAME_FAMILIES:
+        return estimate_seconds(model, IMAGE_FRAMES).sentence(f"{IMAGE_FRAMES} frames")
+    sentence = estimate_seconds(model, 1).sentence(f"one {spec.sampling.num_frames}-frame clip")
+    return frames_note(model, sentence)
 
 
 def _decode_stpt(video: str | Path | Clip) -> Clip:
@@ -179,6 +188,7 @@ def run_attention(video: str | Path | Clip, *, model: str = STPT_MODEL, compare:
     if model not in MODEL_CHOICES:
         raise UserInputError(f"Unknown model {model!r}; choose one of: {', '.join(MODEL_CHOICES)}.")
     spec = get_spec(model)
+    check_offered(model)  # V-JEPA 2 needs a GPU: refused on a CPU with its measured seconds
     if spec.family == "stpt":
         clip = _decode_stpt(video)
         keep = spec.num_frames * max_windows
@@ -193,14 +203,23 @@ def run_attention(video: str | Path | Clip, *, model: str = STPT_MODEL, compare:
     loaded = load_model(model)  # raises ModelUnavailableError (a sentence) when offline and not cached
     config = spec_preprocess_config(spec)
     window = None
+    layers, layers_note = default_layers(model, layers)
     if isinstance(video, Clip):
         clip = video
+    elif spec.family in FRAME_FAMILIES:
+        clip = decode_spread(video, config, IMAGE_FRAMES)
     elif spec.sampling is not None:
         clip, window = decode_window(video, spec, config, window_start)
     else:  # no trained sampling known: frames spread over the whole video
         clip = load_clip(video, num_frames=spec.num_frames, short_side=max(DISPLAY_SIZE, spec.image_size or 224))
     result = run_hub(clip.frames, clip.indices, clip.fps, loaded, spec.family, name=model, preprocess=config,
                      layers=layers, parts=parts, max_record_bytes=max_record_bytes)
+    if layers_note:
+        result = replace(result, notes=result.notes + (layers_note,))
+    if spec.family in FRAME_FAMILIES:
+        return replace(result, notes=result.notes + (
+            f"{model} is an image encoder: {len(clip.indices)} frames spread over the video, each read on its own "
+            "(no attention across frames); it has no trained head, so there is no prediction.",))
     if window is None:
         return result
     return replace(result, window=window, notes=result.notes + (window.describe(model),))
