@@ -202,6 +202,15 @@ def test_macs_are_half_the_counted_flops_as_papers_count():
     assert "multiply-adds" in MACS_NOTE and "GMACs" in MACS_NOTE
 
 
+
+def test_fused_attention_on_cpu_counts_what_the_explicit_matmuls_count():
+    """F.scaled_dot_product_attention on CPU runs a fused kernel torch's counter did not know (0 FLOPs)."""
+    q, k, v = torch.randn(3, 2, 4, 50, 8).unbind(0)  # (batch, heads, tokens, head dim)
+    fused = count_flops(lambda: torch.nn.functional.scaled_dot_product_attention(q, k, v))
+    explicit = count_flops(lambda: torch.softmax(q @ k.transpose(-1, -2) / 8 ** 0.5, -1) @ v)
+    assert fused.total == explicit.total == 2 * (2 * 2 * 4 * 50 * 50 * 8)  # QK^T and AV: 2 FLOPs a multiply-add
+
+
 # --- token grid -----------------------------------------------------------------------------------
 
 

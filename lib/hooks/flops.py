@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 import torch
 from torch import nn
+from torch.utils import flop_counter
 from torch.utils.flop_counter import FlopCounterMode
 from torch.utils.module_tracker import ModuleTracker
 
@@ -55,6 +56,25 @@ class FlopReport:
     @property
     def gmacs(self) -> float:
         return self.macs / 1e9
+
+
+def _count_fused_attention_on_cpu() -> None:
+    """Give the CPU's fused attention kernels the FLOP formulas of their CUDA twins.
+
+    torch 2.13's flop_registry knows aten._scaled_dot_product_flash_attention (CUDA) but not the kernel that
+    F.scaled_dot_product_attention dispatches to on CPU, so every fused attention there counted 0 FLOPs (a CLIP
+    tower without recorded maps lost its attention matmuls from the count). The CPU kernels take the same leading
+    arguments (query, key, value; backward: grad_out, query, key, value), so the same formulas apply."""
+    aten = torch.ops.aten
+    pairs = ((getattr(aten, "_scaled_dot_product_flash_attention_for_cpu", None), flop_counter.sdpa_flop),
+             (getattr(aten, "_scaled_dot_product_flash_attention_for_cpu_backward", None),
+              flop_counter.sdpa_backward_flop))
+    for op, formula in pairs:
+        if op is not None and op not in flop_counter.flop_registry:
+            flop_counter.register_flop_formula(op, get_raw=True)(formula)  # the formulas come shape-wrapped
+
+
+_count_fused_attention_on_cpu()
 
 
 def _grad_can_follow() -> bool:
