@@ -122,36 +122,50 @@ def test_dinov2_records_every_frame_with_eager_attention_and_gives_its_fused_att
     assert view.stats[0].temporal.max() == 0.0  # frames never attend to each other
 
 
-def test_per_frame_statistics_equal_the_dense_path():
+@pytest.mark.parametrize("kind, shape, grid", [
+    ("space", (3, 2, 1 + 16, 1 + 16), TokenGrid(3, 4, 4, tubelet=(1, 14, 14))),  # DINOv2: CLS in the maps only
+    ("space", (3, 2, 1 + 16, 1 + 16), TokenGrid(3, 4, 4, tubelet=(1, 16, 16), num_prefix=1)),  # TimeSformer
+    ("time", (16, 2, 3, 3), TokenGrid(3, 4, 4, tubelet=(1, 16, 16), num_prefix=1)),
+])
+def test_per_frame_and_divided_statistics_equal_the_dense_path(kind, shape, grid):
     rng = np.random.default_rng(0)
-    maps = rng.random((3, 2, 1 + 16, 1 + 16)).astype(np.float32) ** 4
+    maps = rng.random(shape).astype(np.float32) ** 4
     maps /= maps.sum(-1, keepdims=True)
-    layer = LayerAttention("x", "space", TokenGrid(3, 4, 4, tubelet=(1, 14, 14)), maps.astype(np.float16))
+    layer = LayerAttention("x", kind, grid, maps.astype(np.float16))
     stats = layer_stats(layer)
     for head in range(2):
         dense = layer.dense(head)
         spatial, temporal = mean_distances(dense, layer.grid)
-        assert stats.spatial[head] == pytest.approx(spatial, rel=1e-4) and temporal == 0.0
+        assert stats.spatial[head] == pytest.approx(spatial, rel=1e-4, abs=1e-7)
+        assert stats.temporal[head] == pytest.approx(temporal, rel=1e-4, abs=1e-7)
+        assert (stats.spatial[head] if kind == "time" else stats.temporal[head]) == 0.0
         assert stats.entropy[head] == pytest.approx(mean_entropy(dense), rel=1e-4)
 
 
 @pytest.mark.parametrize("head", [None, 1])
-def test_per_frame_rollout_equals_the_dense_product(head):
+@pytest.mark.parametrize("divided", [False, True], ids=["per-frame", "divided"])
+def test_per_frame_and_divided_rollouts_equal_the_dense_product(head, divided):
     from lib.methods.attention.rollout import attention_rollout
 
     rng = np.random.default_rng(1)
-    grid = TokenGrid(3, 4, 4, tubelet=(1, 14, 14))
+    grid = TokenGrid(3, 4, 4, tubelet=(1, 14, 14), num_prefix=1 if divided else 0)
     layers = []
-    for k in range(3):
-        maps = rng.random((3, 2, 17, 17)).astype(np.float32) ** 3
-        layers.append(LayerAttention(f"l{k}", "space", grid, (maps / maps.sum(-1, keepdims=True)).astype(np.float16)))
+    for k in range(4):  # divided: TimeSformer's order, time then space in every block
+        kind, shape = ("time", (16, 2, 3, 3)) if divided and k % 2 == 0 else ("space", (3, 2, 17, 17))
+        maps = rng.random(shape).astype(np.float32) ** 3
+        layers.append(LayerAttention(f"l{k}", kind, grid, (maps / maps.sum(-1, keepdims=True)).astype(np.float16)))
     expected = torch.eye(grid.num_tokens)
     for layer in layers:  # the dense path: (1 - r) A + r I, rows renormalised, multiplied up
         mixed = 0.5 * torch.from_numpy(layer.dense(head)) + 0.5 * torch.eye(grid.num_tokens)
         expected = (mixed / mixed.sum(-1, keepdim=True)) @ expected
     got = attention_rollout(layers, head=head)
-    assert got.shape == (48, 48) and np.abs(got - expected.numpy()).max() < 1e-6
-    assert np.allclose(got.sum(-1), 1.0, atol=1e-5) and got[:16, 16:].max() == 0.0  # frames stay apart
+    n = grid.num_tokens
+    assert got.shape == (n, n) and np.abs(got - expected.numpy()).max() < 1e-6
+    assert np.allclose(got.sum(-1), 1.0, atol=1e-5)
+    if not divided:
+        assert got[:16, 16:].max() == 0.0  # frames stay apart
+    else:  # time layers join the frames; the CLS token, which no divided layer mixes, stays itself
+        assert got[1:17, 17:].max() > 0.0 and got[0, 0] == 1.0
 
 
 def test_dinov2_in_the_tab_reads_eight_frames_and_draws_its_cls_heads(tiny_hub, video):

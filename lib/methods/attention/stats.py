@@ -83,8 +83,16 @@ def global_stats_of(maps: torch.Tensor, grid: TokenGrid) -> tuple[np.ndarray, np
     distances = distances.to(maps.device)
     weighted = torch.bmm(cells, distances) / cells.sum(-1, keepdim=True).clamp_min(1e-12)  # (cells, heads, 2)
     spatial, temporal = weighted.mean(0).unbind(-1)
-    entropy = -torch.special.xlogy(maps, maps).sum(-1).mean(-1)
+    entropy = -_plogp(maps).sum(-1).mean(-1)
     return spatial.cpu().numpy(), temporal.cpu().numpy(), entropy.cpu().numpy()
+
+
+def _plogp(p: torch.Tensor) -> torch.Tensor:
+    """p log p elementwise, 0 where p = 0 (as xlogy), for probabilities p >= 0.
+
+    An in-place log on a clamped copy: 1.7x faster than torch.special.xlogy on 12 x 1568^2 maps (VideoMAE-B's
+    layer) on a 2-core CPU, where the entropy was most of the statistics' time."""
+    return p.clamp_min(1e-30).log_().mul_(p)
 
 
 def _space_stats(layer: LayerAttention) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -92,23 +100,42 @@ def _space_stats(layer: LayerAttention) -> tuple[np.ndarray, np.ndarray, np.ndar
 
     maps (T, heads, 1 + H*W, 1 + H*W): the CLS row and column dropped and rows renormalised over the frame's
     patches, as LayerAttention.dense builds them; a frame attends only to itself, so the temporal distance is 0.
-    The same sums as the dense path, without building T*H*W x T*H*W matrices (DINOv2 on 8 frames: 2048^2)."""
+    The same sums as the dense path, without building T*H*W x T*H*W matrices (DINOv2 on 8 frames: 2048^2). The dense
+    path's entropy averages over all N rows, a prefix token's empty row included (TimeSformer's CLS): so here."""
     g = layer.grid
     maps = torch.from_numpy(np.ascontiguousarray(layer.maps[:, :, 1:, 1:])).float()  # (T, heads, HW, HW)
     maps = maps / maps.sum(-1, keepdim=True).clamp_min(1e-12)
     frame = TokenGrid(1, g.h, g.w, tubelet=g.tubelet)
     spatial_distance = torch.from_numpy(_distances(frame)[0])  # (HW, HW)
     spatial = (maps * spatial_distance).sum(-1).mean(dim=(0, 2))
-    entropy = -torch.special.xlogy(maps, maps).sum(-1).mean(dim=(0, 2))
+    entropy = -_plogp(maps).sum(-1).mean(dim=(0, 2)) * (g.num_cells / g.num_tokens)
     return spatial.numpy(), np.zeros(layer.num_heads, np.float32), entropy.numpy()
 
 
+def _time_stats(layer: LayerAttention) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(spatial, temporal, entropy) per head of a divided "time" layer, all patches and heads at once.
+
+    maps (H*W, heads, T, T): each patch attends to itself in every frame, so the spatial distance is 0 and the
+    temporal one |t - t'| input frames; the same sums as the dense path (rows renormalised, entropy over all N
+    rows) without the 12 dense (N, N) matrices per layer that took TimeSformer-B's statistics ~5 s."""
+    g = layer.grid
+    maps = torch.from_numpy(np.ascontiguousarray(layer.maps)).float()  # (HW, heads, T, T)
+    times = (torch.arange(g.t, dtype=torch.float32) + 0.5) * g.tubelet[0]
+    gaps = (times[:, None] - times[None]).abs()  # (T, T) input frames
+    weights = maps / maps.sum(-1, keepdim=True).clamp_min(1e-12)
+    temporal = (weights * gaps).sum(-1).mean(dim=(0, 2))
+    entropy = -_plogp(maps).sum(-1).sum(dim=(0, 2)) / g.num_tokens
+    return np.zeros(layer.num_heads, np.float32), temporal.numpy(), entropy.numpy()
+
+
 def layer_stats(layer: LayerAttention) -> LayerStats:
-    """Distances and entropy of every head of one layer (windowed and time layers one dense head at a time)."""
+    """Distances and entropy of every head of one layer (windowed layers one dense head at a time)."""
     if layer.kind == "global":
         spatial, temporal, entropy = _global_stats(layer)
-    elif layer.kind == "space" and layer.grid.num_prefix == 0:
+    elif layer.kind == "space":
         spatial, temporal, entropy = _space_stats(layer)
+    elif layer.kind == "time":
+        spatial, temporal, entropy = _time_stats(layer)
     else:
         spatial, temporal, entropy = [], [], []
         for head in range(layer.num_heads):
