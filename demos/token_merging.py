@@ -19,6 +19,7 @@ from lib.methods.token_merging import (
     PRETRAINED_MODEL,
     budget_rows,
     default_frames,
+    default_segments,
     encoder_choices,
     export_token_merging,
     real_video_advice,
@@ -70,9 +71,10 @@ class MergeView:
 
 
 def frames_for_encoder(model: str):
-    """Handler: another frame encoder -> its default frame count (fewer for big pretrained towers) and its time."""
+    """Handler: another frame encoder -> its default frame and segment counts (fewer for big pretrained towers on a
+    slow machine) and its time."""
     frames = default_frames(model)
-    return gr.update(value=frames), time_estimate(model, frames)
+    return gr.update(value=frames), gr.update(value=default_segments(model)), time_estimate(model, frames)
 
 
 def estimate_time(model: str, num_frames: float) -> str:
@@ -248,7 +250,8 @@ def build_tab(video: gr.Video) -> None:
                       outputs=view.merge_outputs(), api_name="merge")
     cancel_on(stop, event)
     cancel_on(tome_stop, tome_event)
-    model.change(frames_for_encoder, inputs=model, outputs=[num_frames, estimate], api_visibility="private")
+    model.change(frames_for_encoder, inputs=model, outputs=[num_frames, num_segments, estimate],
+                 api_visibility="private")
     num_frames.release(estimate_time, inputs=[model, num_frames], outputs=estimate, api_visibility="private")
     download_button.click(download, inputs=[state, info, tome_state], outputs=bundle, api_name="merge_download",
                           api_visibility="undocumented")

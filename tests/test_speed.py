@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from lib.methods.token_merging import default_frames, time_estimate
+from lib.methods.token_merging import default_frames, default_segments, time_estimate
 from lib.models import get_spec
 from lib.models.speed import estimate_seconds, fitting_inputs, forget_speeds, record_speed
 
@@ -50,8 +50,11 @@ def test_default_frames_are_fewer_for_big_towers():
 def test_default_frames_fit_a_slower_machine():
     record_speed("clip-vit-l14", inputs=3, seconds=1.0)  # 3 frames a second: float32 on a slow CPU
     assert default_frames("clip-vit-l14") == 20  # 8 s x 3 frames/s = 24 frames, whole segments of 10
-    record_speed("clip-vit-l14", inputs=1, seconds=1.0)
-    assert default_frames("clip-vit-l14") == 10  # never below one frame a segment
+    record_speed("clip-vit-l14", inputs=1, seconds=1.0)  # 8 frames fit: one frame for each of 8 segments
+    assert (default_frames("clip-vit-l14"), default_segments("clip-vit-l14")) == (8, 8)
+    record_speed("clip-vit-l14", inputs=1, seconds=4.0)  # 2 frames would fit: the floor of 4 segments
+    assert (default_frames("clip-vit-l14"), default_segments("clip-vit-l14")) == (4, 4)
     record_speed("clip-vit-b16", inputs=3, seconds=1.0)
     assert default_frames("clip-vit-b16") == 20  # 60 on a fast machine
+    assert default_segments("clip-vit-b16") == 10
     assert "20 frames" in time_estimate("clip-vit-l14", 20)

@@ -14,8 +14,9 @@
     tome.summary(); render_tome_groups(tome)      # FLOPs and wall time; each frame's groups after the last block
 
 encoder_choices() lists the frame encoders (DEFAULT_MODEL first); METRICS the similarity metrics.
-default_frames(model) is the frame count a default action samples (fewer for big pretrained towers, so it stays
-under ~10 s here); time_estimate(model, frames) says how long encoding takes, before it runs.
+default_frames(model) / default_segments(model): the frame and segment counts a default action samples (fewer
+for big pretrained towers, so it stays under ~10 s here); time_estimate(model, frames) says how long encoding
+takes, before it runs.
 `video` is a path (decoded here, LongVLM's bin-middle sampling by segments) or an already decoded Clip.
 A pretrained tower (CLIP, SigLIP 2, DINOv2) gets its frames decoded from the source and prepared by its own
 processor (224 x 224: CLIP / DINOv2 centre crops, SigLIP 2 a fixed resize); SigLIP has no CLS token, so its
@@ -50,6 +51,7 @@ from lib.methods.token_merging.task import (
     DEFAULT_MODEL,
     DEFAULT_SEGMENTS,
     default_frames,
+    default_segments,
     encoder_choices,
     run_token_merging,
     time_estimate,
@@ -61,4 +63,5 @@ __all__ = ["export_token_merging", "token_merging_export_parts",
            "budget_rows",
            "encoder_choices", "group_picture", "highlight_sources", "render_budget", "render_groups",
            "render_merge_steps", "render_similarity", "render_sources", "render_timeline", "render_tome_groups",
-           "run_tome_encoder", "run_token_merging", "default_frames", "time_estimate", "DEFAULT_SEGMENTS"]
+           "run_tome_encoder", "run_token_merging", "default_frames", "default_segments", "time_estimate",
+           "DEFAULT_SEGMENTS"]

@@ -35,6 +35,7 @@ DEFAULT_FRAMES = 100  # LongVLM's 100 frames: the bundled encoder does them in a
 # offered: on the busy machine it took 5-22 s for its default action, so the 10 s rule is not shown.)
 DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20, "siglip2-base-p16-224": 60, "dinov2-small": 100}
 DEFAULT_SEGMENTS = 10  # the tab's default segment count (LongVLM's)
+MIN_FRAMES = 4  # the fewest frames a default action samples: one for each of 4 segments still shows a timeline
 TIME_BUDGET_S = 8.0  # encoding time a default action may take: the 10 s rule less decoding and merging
 Progress = Callable[[float, str], None]
 
@@ -51,13 +52,21 @@ def default_frames(model: str) -> int:
     pretrained towers so the default action stays under ~10 s (DEFAULT_FRAMES_BY_MODEL, the counts for a 2-core
     CPU with native bfloat16), and fewer still where this machine is slower: on a CPU without bfloat16 the towers
     run in float32, 2-3x slower, so the count is cut to what fits TIME_BUDGET_S by lib.models.speed's estimate
-    (whole segments at the tab's default of DEFAULT_SEGMENTS, never below one frame a segment). More frames remain
-    a slider away, with time_estimate saying the cost first."""
+    (whole segments at the tab's default of DEFAULT_SEGMENTS; where not even one frame per segment fits, one frame
+    for each of fewer segments, at least MIN_FRAMES: default_segments). More frames remain a slider away, with
+    time_estimate saying the cost first."""
     frames = DEFAULT_FRAMES_BY_MODEL.get(model)
     if frames is None:
         return DEFAULT_FRAMES
-    fitting = fitting_inputs(model, TIME_BUDGET_S) // DEFAULT_SEGMENTS * DEFAULT_SEGMENTS
-    return max(DEFAULT_SEGMENTS, min(frames, fitting))
+    fitting = fitting_inputs(model, TIME_BUDGET_S)
+    if fitting < DEFAULT_SEGMENTS:  # CLIP-L/14 in float32 on 2 cores: ~3 frames fit 8 s
+        return max(MIN_FRAMES, fitting)
+    return min(frames, fitting // DEFAULT_SEGMENTS * DEFAULT_SEGMENTS)
+
+
+def default_segments(model: str) -> int:
+    """Segments of a default action with `model`: DEFAULT_SEGMENTS, or one per frame where fewer frames fit."""
+    return min(DEFAULT_SEGMENTS, default_frames(model))
 
 
 def time_estimate(model: str, num_frames: int) -> str:
