@@ -28,7 +28,9 @@ from lib.methods.attention import (
     PRETRAINED_MODEL,
     STPT_MODEL,
     cost_table,
+    default_layers_text,
     export_attention,
+    fitted_note,
     gpu_sentence,
     offered_models,
     plot_layer_stats,
@@ -88,6 +90,13 @@ class AttentionView:
     def view_outputs(self) -> list:
         """The query views of "attention_view" (the CLS heads before the caption, which clients read last)."""
         return [self.picker, self.query, self.rollout, self.side, self.cls, self.layer_text]
+
+
+def model_defaults(model: str):
+    """Handler: another model -> the blocks the Layers box proposes here (fewer where recording all is slow on this
+    machine) and the time estimate, with a line saying why when fewer are proposed."""
+    note = fitted_note(model)
+    return gr.update(value=default_layers_text(model)), " ".join(part for part in (time_estimate(model), note) if part)
 
 
 def parse_layers(text: str | None) -> list[int] | None:
@@ -216,7 +225,7 @@ def build_tab(video: gr.Video) -> None:
     register("Attention", model=model, compare=compare, parts=parts)
     real_video_switch(video, model, AdviceView(real_video_advice, PRETRAINED_MODEL), "attention")
     estimate = gr.Markdown(elem_id="attention-estimate")
-    model.change(time_estimate, inputs=model, outputs=estimate, api_visibility="private")
+    model.change(model_defaults, inputs=model, outputs=[layers, estimate], api_visibility="private")
     with gr.Row():
         run_button = gr.Button("Record attention", variant="primary", elem_id="attention-run")
         stop = stop_button("attention-stop")

@@ -159,6 +159,26 @@ def test_memory_budget_refuses_with_a_sentence_and_records_only_requested_layers
         record_view(model, "videomae", pixels, layers=[3])
 
 
+def test_blocks_not_recorded_run_fused_with_the_same_output(monkeypatch):
+    model = tiny_videomae("eager")
+    pixels = torch.randn(1, 4, 3, 32, 32)
+    fused_calls = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention",
+                        lambda *args, **kwargs: fused_calls.append(1) or sdpa(*args, **kwargs))
+    every = record_view(model, "videomae", pixels)
+    assert not fused_calls
+    one = record_view(model, "videomae", pixels, layers=[1])
+    assert len(fused_calls) == 1  # block 0 only
+    np.testing.assert_allclose(one.logits, every.logits, atol=1e-5)  # block 0 fused, block 1 recorded
+    np.testing.assert_array_equal(one.layers[0].maps, every.layers[1].maps)
+    assert one.gflops == pytest.approx(every.gflops)  # fused attention counts the same FLOPs as the eager maps
+    from lib.hooks import find_attention_modules
+
+    assert all(m.config is model.config for _, m in find_attention_modules(model))  # switched back afterwards
+    assert model.config._attn_implementation == "eager"
+
+
 def test_run_attention_refuses_missing_video_and_unavailable_hub_model(tmp_path):
     from lib.methods.attention.task import run_attention
     from lib.models import ModelUnavailableError

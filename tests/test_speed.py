@@ -58,3 +58,20 @@ def test_default_frames_fit_a_slower_machine():
     assert default_frames("clip-vit-b16") == 20  # 60 on a fast machine
     assert default_segments("clip-vit-b16") == 10
     assert "20 frames" in time_estimate("clip-vit-l14", 20)
+
+
+def test_attention_proposes_fewer_blocks_where_recording_all_is_slow(monkeypatch):
+    from demos.attention import model_defaults
+    from lib.methods.attention import default_layers_text, fitted_note
+    from lib.models import speed
+
+    monkeypatch.setattr(speed, "matmul_rate", lambda precision: 1000.0)  # a fast machine: 361 GFLOPs in 0.6 s
+    assert default_layers_text("videomae-base-k400") == "" and fitted_note("videomae-base-k400") == ""
+    monkeypatch.setattr(speed, "matmul_rate", lambda precision: 100.0)  # float32 on 2 cores without bfloat16
+    record_speed("videomae-base-k400", inputs=1, seconds=0.1)  # a measured run does not change the proposal
+    assert default_layers_text("videomae-base-k400") == "0, 6, 11"
+    assert "would take about 17 s" in fitted_note("videomae-base-k400")
+    update, estimate = model_defaults("videomae-base-k400")
+    assert update["value"] == "0, 6, 11" and "clear 'Layers'" in estimate
+    assert default_layers_text("timesformer-base-k400") == ""  # no fused attention: recording fewer saves little
+    assert model_defaults("stpt-tiny-toy")[0]["value"] == ""

@@ -4,6 +4,7 @@
     estimate.sentence("24 frames")                            # "about 7 s here (24 frames x 162 GFLOPs ...)"
     record_speed("clip-vit-l14", gflops=..., seconds=...)     # after a run: later estimates use what it measured
     fitting_inputs("clip-vit-l14", budget_s=8.0)              # how many inputs fit in a time budget
+    machine_estimate("videomae-base-k400", 1)                 # from the matmul rate only (stable defaults)
 
 Before a model has run in this process the rate is a guess: this machine's dense matmul rate in the precision
 the model runs in (lib.models.precision; measured once, ~0.3 s) times EFFICIENCY, the share of that peak a ViT
@@ -79,8 +80,14 @@ def estimate_seconds(model: str, inputs: int, *, device: str = "cpu") -> Estimat
         measured = _MEASURED.get(model)
     if measured is not None:
         return Estimate(model, int(inputs), gflops, measured, True)
-    guess = matmul_rate(choose_precision(device).name) * EFFICIENCY
-    return Estimate(model, int(inputs), gflops, guess, False)
+    return machine_estimate(model, inputs, device=device)
+
+
+def machine_estimate(model: str, inputs: int, *, device: str = "cpu") -> Estimate:
+    """The estimate from this machine's matmul rate alone, whatever earlier runs measured: a stable figure for
+    choosing defaults (a measured rate depends on what the last run recorded)."""
+    gflops = _gflops_per_input(model) * max(int(inputs), 0)
+    return Estimate(model, int(inputs), gflops, matmul_rate(choose_precision(device).name) * EFFICIENCY, False)
 
 
 def record_speed(model: str, *, inputs: int, seconds: float) -> None:

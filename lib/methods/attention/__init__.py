@@ -18,6 +18,8 @@ Everything returns an AttentionResult (result.py) or reads one; images are (H, W
 MODEL_CHOICES lists the models run_attention takes (DINOv2-S reads frames one by one; V-JEPA 2 needs a GPU:
 offered_models(MODEL_CHOICES) is what this machine offers, gpu_sentence(model) says why not); STPT_MODEL /
 STPT_TWIN are the bundled pair; time_estimate(model) says how long a pretrained model's run takes here, before it runs.
+default_layers_text(model) is what the "Layers" box proposes (fewer blocks where recording all is slow here;
+fitted_note(model) says so).
 Toy-world data: toy_window(seed) (one held-out detection window), SEEDS (the train / held-out split);
 window_token_indices(grid, window) shows how a token grid is cut into 3-D windows.
     real_video_notice(video, model) -> str | None; real_video_advice(...) (+ switch to PRETRAINED_MODEL)
@@ -29,6 +31,7 @@ from lib.hooks.flops import MACS_NOTE
 from lib.methods.attention.data import SEEDS, toy_window
 from lib.methods.attention.detection import Detection, Segment, mean_average_precision
 from lib.methods.attention.export import attention_export_parts, export_attention
+from lib.methods.attention.fitted_blocks import default_layers_text, fitted_note
 from lib.methods.attention.gpu_only import gpu_sentence, offered_models
 from lib.methods.attention.notice import PRETRAINED_MODEL, real_video_advice, real_video_notice
 from lib.methods.attention.record import PARTS
@@ -76,7 +79,8 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
-    "export_attention", "attention_export_parts", "gpu_sentence", "offered_models", "render_cls", "token_geometry",
+    "export_attention", "attention_export_parts", "default_layers_text", "fitted_note", "gpu_sentence",
+    "offered_models", "render_cls", "token_geometry",
 
     "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "DISPLAY_SIZE", "MACS_NOTE", "MODEL_CHOICES", "PARTS", "SEEDS", "STPT_MODEL", "STPT_TWIN", "AttentionResult",

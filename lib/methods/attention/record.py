@@ -25,6 +25,7 @@ from lib.methods.attention.families import (
     block_of_module,
     call_model,
     eager_attention,
+    fused_except,
     logits_of,
     token_grid,
 )
@@ -189,13 +190,16 @@ def record_view(model: torch.nn.Module, family: str, pixel_values: torch.Tensor,
                 outputs.append(model(pixel_values))
             used.append("float32")
             return
-        with inference_precision(model_device(model)) as precision, eager_attention(model):
+        with inference_precision(model_device(model)) as precision, eager_attention(model), \
+                fused_except(model, kept_eager):
             outputs.append(call_model(model, family, pixel_values))
         used.append(precision.name)
 
     others = {}
     if summarise and family in TUBELET_FAMILIES:
         others = {i: b for b, maps in enumerate(attention_blocks(model, family)) for i, _ in maps if i not in block_of}
+    modules = [module for _, module in find_attention_modules(model)]
+    kept_eager = modules if others else [modules[i] for i in chosen]  # summarised blocks need their maps too
     grid = token_grid(model, family, num_frames, size) if family != "stpt" else None
     with record_attention(model, layers=chosen, dtype=torch.float16) as rec, \
             summarise_blocks(model, others, grid) as summarised:
