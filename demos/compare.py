@@ -83,7 +83,8 @@ def compare(path: str, key: str, variant_a: str, number_a: float | None, variant
 
     Args:
         path: the video file to compare on (MP4 H.264 works best).
-        key: the comparison: "mask-propagation", "tubes", "attention" or "token-merging".
+        key: the comparison: "mask-propagation", "tubes", "attention", "token-merging", "merge-encoders",
+            "attention-video-models" or "propagation-engines".
         variant_a: side A's variant: a flow method (mpvss, dis, none), a model (e.g. tubevit-tiny-toy) or a metric.
         number_a: side A's number: key-frame interval k, attention layer, or target tokens per segment (tubes: none).
         variant_b: side B's variant, from the same choices as variant_a.

@@ -14,9 +14,9 @@ from demos.tab_controls import register
 from lib.errors import UserInputError
 from lib.methods.mask_propagation import (
     BUNDLED_SEGMENTOR,
-    FLOW_METHODS,
     PAINTED,
     PRETRAINED_MODEL,
+    PROPAGATORS,
     SEGMENTORS,
     SWEEP_HEADERS,
     cost_figure,
@@ -24,9 +24,11 @@ from lib.methods.mask_propagation import (
     editor_value,
     export_mask_propagation,
     frame_caption,
+    gpu_note,
     load_propagation_clip,
     merge_painting,
     paper_markdown,
+    propagator_label,
     real_video_advice,
     render_frame,
     run_cost_sweep,
@@ -39,7 +41,8 @@ ABOUT = """**MPVSS** (Weng et al., NeurIPS 2023) runs a query-based segmentor on
 predicts one flow field per mask query from (current frame, key frame, key-frame queries), and warps each key-frame
 mask with its own flow, reusing the key frame's classes; here a light refiner then corrects the warped masks from the
 current frame's low-level features, where warping cannot know what is there (newly visible background). Compare it
-with one plain optical flow for all masks (DIS, the DFF-style baseline) and with no flow at all. The bundled models
+with one plain optical flow for all masks (DIS, the DFF-style baseline), with no flow at all, and (with a GPU) with
+SAM 2.1, which takes the first frame's masks as prompts and carries them with its memory. The bundled models
 are tiny and trained on the toy world; for other videos paint the masks yourself on the first frame."""
 
 
@@ -107,7 +110,8 @@ def propagate(path: str, segmentor: str, flow: str, k: float, editor: dict | Non
     Args:
         path: the video file to segment (MP4 H.264 works best).
         segmentor: "query-segmentor-tiny-toy" (bundled), "mask2former-swin-t-ade" / "-cityscapes" (hub), "painted".
-        flow: how masks reach the frames between keys: "mpvss" (a flow per mask), "dis" (one optical flow), "none".
+        flow: how masks reach the frames between keys: "mpvss" (a flow per mask), "dis" (one optical flow), "none",
+            or "sam2" (SAM 2.1 hiera-tiny prompted with frame 0's masks; needs a GPU, refused on a CPU).
         k: the key-frame interval, 1 to 10 (5 by default); 1 segments every frame.
         editor: masks painted on the first frame (an image editor value); used only with segmentor "painted".
     Returns:
@@ -166,10 +170,12 @@ def build_tab(video: gr.Video) -> PropagationView:
     with gr.Row():
         segmentor = gr.Dropdown([(label, name) for name, label in SEGMENTORS.items()], value=BUNDLED_SEGMENTOR,
                                 label="Key-frame segmentor", elem_id="mp-segmentor")
-        flow = gr.Dropdown([(label, name) for name, label in FLOW_METHODS.items()], value="mpvss",
+        flow = gr.Dropdown([(propagator_label(name), name) for name in PROPAGATORS], value="mpvss",
                            label="Flow method", elem_id="mp-flow")
         k = gr.Slider(1, 10, value=5, step=1, label="Key-frame interval k (1 = segment every frame)", elem_id="mp-k")
     register("Mask propagation", segmentor=segmentor, flow=flow, k=k)
+    if gpu_note():  # SAM 2 stays in the menu, refused with this sentence where it cannot run
+        gr.Markdown(gpu_note(), elem_id="mp-gpu-note")
     real_video_switch(video, segmentor, AdviceView(real_video_advice, PRETRAINED_MODEL), "mp")
     with gr.Accordion("Paint key-frame masks (for 'Masks I paint on the first frame')", open=False):
         gr.Markdown("One brush colour per region; unpainted pixels are background.")

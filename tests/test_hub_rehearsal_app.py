@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest_rehearsal import *  # noqa: F403  (the rehearsal fixtures)
 from gradio_client.exceptions import AppError
-from hub_rehearsal_steps import GPU_ONLY_ENV, HUB_ACTIONS, AppServer, action_args, call, upload
+from hub_rehearsal_steps import GPU_ONLY_ENV, HUB_ACTIONS, SAM2_ACTION, AppServer, action_args, call, upload
 
 from lib.models.rehearsal import hub_specs
 
@@ -23,7 +23,8 @@ pytestmark = pytest.mark.slow
 PARAMETERS_M = {"videomae-base-k400": 86.5, "timesformer-base-k400": 121.6, "mask2former-swin-t-ade": 47.4,
                 "mask2former-swin-t-cityscapes": 47.4, "clip-vit-b16": 149.6, "clip-vit-l14": 427.6,
                 "vit-b16-in1k": 86.6, "siglip2-base-p16-224": 375.2, "dinov2-small": 22.1,
-                "vjepa2-vitl-ssv2": 375.5}  # V-JEPA 2: encoder 303.9 M + unused predictor 22.1 M + attentive probe
+                "vjepa2-vitl-ssv2": 375.5,  # V-JEPA 2: encoder 303.9 M + unused predictor 22.1 M + attentive probe
+                "sam2.1-hiera-tiny": 38.96}  # sam2 README: 38.9 M
 FRAMES = {"videomae-base-k400": 16, "timesformer-base-k400": 8, "dinov2-small": 8, "vjepa2-vitl-ssv2": 16}
 PATCHES_PER_FRAME = {"clip-vit-b16": 196, "clip-vit-l14": 256, "siglip2-base-p16-224": 196, "dinov2-small": 256}
 
@@ -134,6 +135,25 @@ def test_vjepa2_is_not_offered_on_a_cpu(rehearsal_client, rehearsal_clip):
         pytest.skip("a GPU is present: V-JEPA 2 is offered (test_vjepa2_runs_the_full_size_model)")
     sentence = _refusal(rehearsal_client, "/attention", (upload(rehearsal_clip), "vjepa2-vitl-ssv2", False, "0, 1"))
     assert "not in the list of choices" in sentence  # not offered on a CPU (the dropdown's info says why)
+
+
+def test_sam2_is_refused_on_a_cpu_with_the_sentence(rehearsal_client, rehearsal_clip):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: SAM 2 runs (test_sam2_runs_the_full_size_model_on_a_gpu)")
+    sentence = _refusal(rehearsal_client, "/propagate", action_args(SAM2_ACTION, upload(rehearsal_clip), quick=True))
+    assert "sam2.1-hiera-tiny needs a GPU: on a 2-core CPU it took" in sentence and "s a frame" in sentence
+
+
+def test_sam2_runs_the_full_size_model_on_a_gpu(rehearsal_client, rehearsal_clip):
+    import torch
+
+    if not torch.cuda.is_available():  # 15+ minutes on a 2-core CPU: the refusal above is what CI checks there
+        pytest.skip("no GPU: SAM 2 is refused on a CPU (test_sam2_is_refused_on_a_cpu_with_the_sentence)")
+    metrics = call(rehearsal_client, SAM2_ACTION, upload(rehearsal_clip), quick=True)[1]
+    assert metrics["flow"] == "sam2" and metrics["key_frames"] == [0] and metrics["k"] == metrics["frames"] >= 10
+    assert metrics["gflops_per_frame"] > 100 * metrics["per_frame_segmentation_gflops"]  # Hiera at 1024^2 per frame
 
 
 @pytest.fixture(scope="module")

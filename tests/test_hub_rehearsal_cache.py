@@ -40,7 +40,8 @@ def test_every_hub_spec_has_a_config_with_its_source(spec):
 def test_every_hub_model_of_the_catalog_is_rehearsed():
     assert {s.name for s in hub_specs()} == {
         "videomae-base-k400", "timesformer-base-k400", "mask2former-swin-t-ade", "mask2former-swin-t-cityscapes",
-        "clip-vit-b16", "clip-vit-l14", "vit-b16-in1k", "siglip2-base-p16-224", "dinov2-small", "vjepa2-vitl-ssv2"}
+        "clip-vit-b16", "clip-vit-l14", "vit-b16-in1k", "siglip2-base-p16-224", "dinov2-small", "vjepa2-vitl-ssv2",
+        "sam2.1-hiera-tiny"}
     with pytest.raises(KeyError, match="not hub models"):
         hub_specs(["stpt-tiny-toy"])
 

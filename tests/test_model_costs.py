@@ -3,7 +3,7 @@
 Each hub checkpoint is built from its config in assets/hub_configs (on the meta device where transformers allows,
 so nothing is computed; Mask2Former makes CPU tensors inside its forward and is built for real), and one input as
 its catalog sampling shapes it goes through torch.utils.flop_counter (V-JEPA 2: 16 x 256^2, 2,048 tokens: 1,870
-GFLOPs, 5.2x VideoMAE-B's 16 x 224^2).
+GFLOPs, 5.2x VideoMAE-B's 16 x 224^2; SAM 2.1 hiera-tiny: one 1024^2 frame's image encoder, 293 GFLOPs).
 """
 from __future__ import annotations
 
@@ -42,5 +42,8 @@ def test_gflops_per_input_matches_a_count(spec):
     counter = FlopCounterMode(display=False, depth=None)
     pixels = torch.zeros(_input_shape(spec), device=device)
     with counter, torch.no_grad():  # V-JEPA 2 names its input pixel_values_videos (its predictor is skipped)
-        model(**{"pixel_values_videos" if spec.family == "vjepa2" else "pixel_values": pixels})
+        if spec.family == "sam2":  # one frame's image encoder (Hiera + FPN), what every frame of a video pays
+            model.get_image_features(pixels)
+        else:
+            model(**{"pixel_values_videos" if spec.family == "vjepa2" else "pixel_values": pixels})
     assert counter.get_total_flops() / 1e9 == pytest.approx(spec.gflops_per_input, rel=0.005)

@@ -22,7 +22,8 @@ from lib.models.preprocess import (
 HUB_SPECS = [s for s in SPECS if s.source == "hub"]
 # V-JEPA 2 ships a *video* processor (torchvision's resize of uint8 tensors, not PIL's): tests/test_preprocess_models.py
 # compares it with that processor's steps instead.
-PIL_SPECS = [s for s in HUB_SPECS if s.family != "vjepa2"]
+# SAM 2's processors import torchvision (CHECKPOINTS.md section 9): its parity lives in tests/test_sam2_propagation.py.
+PIL_SPECS = [s for s in HUB_SPECS if s.family not in ("vjepa2", "sam2")]
 PROCESSORS = {"videomae": "VideoMAEImageProcessorPil", "timesformer": "VideoMAEImageProcessorPil",
               "clip": "CLIPImageProcessorPil", "vit": "ViTImageProcessorPil",
               "mask2former": "Mask2FormerImageProcessorPil", "siglip": "SiglipImageProcessorPil",

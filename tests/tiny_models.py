@@ -107,3 +107,29 @@ def tiny_sam2_video():
     )
     torch.manual_seed(0)
     return Sam2VideoModel(config).eval()
+
+
+def tiny_video_models_at_real_geometry():
+    """{catalog name: tiny random model} with the hub checkpoints' real input geometry and depth-2, 16-wide blocks:
+    VideoMAE 16 frames at 224 px (8x14x14 tubelets), TimeSformer 8 frames at 224 px (8x14x14 + CLS), V-JEPA 2 16
+    frames at 256 px (8x16x16), 2 heads each, 5 labels."""
+    from transformers import (
+        TimesformerConfig,
+        TimesformerForVideoClassification,
+        VideoMAEConfig,
+        VideoMAEForVideoClassification,
+        VJEPA2Config,
+        VJEPA2ForVideoClassification,
+    )
+
+    small = dict(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, num_labels=5)
+    torch.manual_seed(0)
+    return {
+        "videomae-base-k400": VideoMAEForVideoClassification(VideoMAEConfig(
+            image_size=224, num_frames=16, intermediate_size=32, **small)).eval(),
+        "timesformer-base-k400": TimesformerForVideoClassification(TimesformerConfig(
+            image_size=224, num_frames=8, intermediate_size=32, **small)).eval(),
+        "vjepa2-vitl-ssv2": VJEPA2ForVideoClassification(VJEPA2Config(
+            crop_size=256, frames_per_clip=16, mlp_ratio=2.0, num_pooler_layers=1, pred_hidden_size=8,
+            pred_num_attention_heads=2, pred_num_hidden_layers=1, **small)).eval(),
+    }

@@ -15,7 +15,7 @@ from lib.models.sampling import (
     VIT_224,
     VJEPA2_SSV2,
 )
-from lib.models.spec import ModelSpec
+from lib.models.spec import ClipSampling, ModelSpec
 
 # download_mb of the hub checkpoints: neither /work/shared/CHECKPOINTS.md nor STACK.md lists the weight files'
 # sizes, so these are parameter counts x 4 bytes (fp32): VideoMAE-B 86.5 M, TimeSformer-B 121.6 M, ViT-B/16 86.6 M,
@@ -25,6 +25,13 @@ from lib.models.spec import ModelSpec
 # file is fetched. gflops_per_input: counted with FlopCounterMode at the sampling's input size (VideoMAE
 # 16 x 224^2, TimeSformer 8 x 224^2, V-JEPA 2 16 x 256^2, CLIP/ViT/SigLIP 2/DINOv2 224^2, Mask2Former 384^2);
 # tests/test_model_costs.py recounts them.
+# SAM 2.1 hiera-tiny: 38.96 M parameters (sam2 README 38.9 M) x 4 bytes; its gflops_per_input is one frame's image
+# encoder (Hiera + FPN at 1024^2), what every frame pays; memory attention and the decoder per object come on top.
+SAM2_1024 = ClipSampling(
+    num_frames=1, frame_stride=1, short_side=1024, crop=None,
+    source="SAM 2 video processor: every frame resized to a fixed 1024x1024 (aspect not kept), bilinear, rescale "
+           "1/255, ImageNet mean/std, low-res masks 256x256 (transformers 5.23 sam2_video/video_processing_sam2_video"
+           ".py, sam2/image_processing_sam2.py; CHECKPOINTS.md section 9); memory of the last 7 frames")
 HUB_SPECS: tuple[ModelSpec, ...] = (
     ModelSpec(
         name="videomae-base-k400",
@@ -99,6 +106,21 @@ HUB_SPECS: tuple[ModelSpec, ...] = (
         sampling=MASK2FORMER_384,
         download_mb=190,
         gflops_per_input=78.15,
+    ),
+    ModelSpec(
+        name="sam2.1-hiera-tiny",
+        family="sam2",
+        task="video-object-segmentation",
+        source="hub",
+        location="facebook/sam2.1-hiera-tiny",
+        model_class="transformers:Sam2VideoModel",
+        num_frames=None,
+        image_size=1024,
+        description="SAM 2.1 Hiera-T (Ravi et al. 2024): promptable video segmentation, a memory of the last 7 "
+                    "frames carries mask prompts to the others (Mask propagation; offered only with a GPU).",
+        sampling=SAM2_1024,
+        download_mb=156,
+        gflops_per_input=292.68,
     ),
     ModelSpec(
         name="clip-vit-b16",

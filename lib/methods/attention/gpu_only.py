@@ -9,27 +9,18 @@ VideoMAE-B's 361), and a block's 16 maps of 2,048^2 are 134 MB in fp16 (all 24: 
 rehearsal (benchmarks/hub_models.py rows, figures at GPU_ONLY) it is far over the 10 s rule on a 2-core CPU, so it
 is offered where CUDA is (8 frames would cost ~1.6x VideoMAE-B's forward but halve the clip it was trained on);
 VIDEO_EXPLORER_GPU_ONLY_ON_CPU=1 lets it run on a CPU anyway (benchmarks, or a patient user of a local copy).
+The rule's shared pieces (ALLOW_ENV, GpuOnly, has_gpu, the override) live in lib/models/gpu_only.py, which SAM 2 in
+Mask propagation and Compare uses too.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
-
-import torch
 
 from lib.errors import UserInputError
+from lib.models.gpu_only import ALLOW_ENV, GpuOnly, allowed_on_cpu, has_gpu
 
-ALLOW_ENV = "VIDEO_EXPLORER_GPU_ONLY_ON_CPU"
-
-
-@dataclass(frozen=True)
-class GpuOnly:
-    """Why a model needs a GPU: its main action's seconds on this project's 2-core CPU, and how that was measured."""
-
-    cpu_seconds: float
-    measured: str
-
+__all__ = ["ALLOW_ENV", "DEFAULT_BLOCKS", "GPU_ONLY", "GpuOnly", "check_offered", "default_layers", "frames_note",
+           "gpu_sentence", "has_gpu", "offered_models"]
 
 GPU_ONLY: dict[str, GpuOnly] = {
     # benchmarks/hub_models.py, 2026-12-02, 2 busy cores (matmul peak 39 GFLOP/s, quiet: 203): 130.9 s on the 10 s
@@ -44,17 +35,9 @@ GPU_ONLY: dict[str, GpuOnly] = {
 DEFAULT_BLOCKS: dict[str, tuple[int, ...]] = {"vjepa2-vitl-ssv2": (0, 8, 16, 23)}
 
 
-def has_gpu() -> bool:
-    return torch.cuda.is_available()
-
-
-def _allowed_on_cpu() -> bool:
-    return os.environ.get(ALLOW_ENV, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def offered_models(choices: Sequence[str]) -> tuple[str, ...]:
     """`choices` without the GPU-only models when no GPU is present (and no override asks for them)."""
-    if has_gpu() or _allowed_on_cpu():
+    if has_gpu() or allowed_on_cpu():
         return tuple(choices)
     return tuple(name for name in choices if name not in GPU_ONLY)
 
@@ -70,7 +53,7 @@ def gpu_sentence(model: str) -> str:
 
 def check_offered(model: str) -> None:
     """Raise UserInputError (a sentence with the measured seconds) when `model` needs a GPU this machine lacks."""
-    if model in GPU_ONLY and not has_gpu() and not _allowed_on_cpu():
+    if model in GPU_ONLY and not has_gpu() and not allowed_on_cpu():
         raise UserInputError(gpu_sentence(model) + " Pick VideoMAE-B or TimeSformer-B here.")
 
 

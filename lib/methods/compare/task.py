@@ -16,14 +16,17 @@ from lib.errors import UserInputError
 from lib.methods.compare import attention as compare_attention
 from lib.methods.compare import encoders as compare_encoders
 from lib.methods.compare import mask_propagation as compare_mask
+from lib.methods.compare import propagation_engines as compare_engines
 from lib.methods.compare import token_merging as compare_merging
 from lib.methods.compare import tubes as compare_tubes
+from lib.methods.compare import video_attention as compare_video_attention
 from lib.methods.compare.spec import ComparisonSpec, Number, Progress, Setting, Side
 from lib.video import Clip
 
 COMPARISONS: dict[str, ComparisonSpec] = {spec.key: spec for spec in
                                           (compare_mask.SPEC, compare_tubes.SPEC, compare_attention.SPEC,
-                                           compare_merging.SPEC, compare_encoders.SPEC)}
+                                           compare_merging.SPEC, compare_encoders.SPEC,
+                                           compare_video_attention.SPEC, compare_engines.SPEC)}
 DISPLAY_HEIGHT = 320  # both views are shown at least this high (nearest neighbour keeps token cells crisp)
 NO_VIDEO = "Choose an example clip above or upload a video first."
 

@@ -18,6 +18,10 @@ Usage map (the Gradio tab demos/mask_propagation.py and notebooks/mask_propagati
     merge_painting(editor value) -> RGBA brush layer; editor_value(frame) -> a fresh editor value
     preview(clip, flow, k) -> PIL image (notebook widgets)
     dis_flow / zero_flow / warp_error                   the flow baselines and the photometric check
+    PROPAGATORS: FLOW_METHODS + SAM2 ("sam2": SAM 2.1 hiera-tiny prompted with frame 0's masks, its memory carries
+    them; flow=SAM2 in run_*; offered only with CUDA or VIDEO_EXPLORER_GPU_ONLY_ON_CPU=1: check_propagator raises
+    the sentence, propagator_label / gpu_note say it); result.baselines: per-frame, MPVSS and DIS beside SAM 2
+    propagate_with_sam2(model, frames, key_labels) -> Sam2Propagation   the engine on its own (sam2_propagation.py)
     paper_markdown() -> str                             the paper's claims vs the benchmarks' last runs (JSON)
 
 Steps behind run_mask_propagation: segmentors.py (key-frame masks), propagate.py (warping, diagnostics),
@@ -47,6 +51,15 @@ from lib.methods.mask_propagation.render import (
     write_overlay_video,
 )
 from lib.methods.mask_propagation.result import CostSweep, MaskPropagationResult, PropagationClip
+from lib.methods.mask_propagation.sam2_propagation import Sam2Propagation, propagate_with_sam2
+from lib.methods.mask_propagation.sam2_track import (
+    PROPAGATORS,
+    SAM2,
+    SAM2_MODEL,
+    check_propagator,
+    gpu_note,
+    propagator_label,
+)
 from lib.methods.mask_propagation.sweep import SWEEP_KS
 from lib.methods.mask_propagation.task import (
     BUNDLED_SEGMENTOR,
@@ -65,6 +78,8 @@ __all__ = [
     "PRETRAINED_MODEL", "real_video_advice", "real_video_notice",
     "BUNDLED_SEGMENTOR", "FLOW_METHODS", "PAINTED", "SEGMENTORS", "SWEEP_HEADERS", "SWEEP_KS",
     "CostSweep", "MaskPropagationResult", "PropagationClip",
+    "PROPAGATORS", "SAM2", "SAM2_MODEL", "Sam2Propagation", "check_propagator", "gpu_note", "propagate_with_sam2",
+    "propagator_label",
     "cost_figure", "dis_flow", "drift_figure", "editor_value", "export_bundle", "frame_caption",
     "load_propagation_clip", "merge_painting", "paper_markdown", "preview", "render_frame", "render_overlay",
     "render_preview",

@@ -20,6 +20,7 @@ from lib.methods.mask_propagation.render import (
     sweep_rows,
 )
 from lib.methods.mask_propagation.result import CostSweep, MaskPropagationResult
+from lib.methods.mask_propagation.sam2_track import SAM2, SAM2_MODEL
 from lib.methods.mask_propagation.task import MOTION_MODEL
 
 
@@ -43,10 +44,15 @@ def mask_propagation_export_parts(result: MaskPropagationResult, *, settings: di
         arrays["sweep"] = arrays_of(sweep)
     overlay = np.stack([render_overlay(result, t) for t in range(len(result.frames))])
     return ExportParts(
-        tab="mask_propagation", models=(result.segmentor, *((MOTION_MODEL,) if result.flow == "mpvss" else ())),
+        tab="mask_propagation", models=(result.segmentor, *_propagation_models(result.flow)),
         settings={**(settings or {}), "segmentor": result.segmentor, "flow": result.flow, "k": result.k},
         numbers=numbers, clip=clip, pictures={**masks, "strip": strip, "flows": flows}, figures=figures,
         arrays=arrays, videos={"overlay": (overlay, max(1.0, result.fps))})
+
+
+def _propagation_models(flow: str) -> tuple[str, ...]:
+    """The catalog models that carried the masks beside the segmentor (the flows DIS and none use none)."""
+    return {"mpvss": (MOTION_MODEL,), SAM2: (SAM2_MODEL,)}.get(flow, ())
 
 
 def export_mask_propagation(result: MaskPropagationResult, folder: str | Path, *, settings: dict | None = None,

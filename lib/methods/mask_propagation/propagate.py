@@ -77,7 +77,7 @@ def _owners(seg: Segmentation, mask_logits: torch.Tensor) -> torch.Tensor:
     return (weight[:, None, None] * mask_logits.sigmoid()).argmax(0)
 
 
-def _display_grid(height: int, width: int) -> tuple[int, int]:
+def display_grid(height: int, width: int) -> tuple[int, int]:
     return max(1, (height + 3) // 4), max(1, (width + 3) // 4)
 
 
@@ -149,7 +149,7 @@ def flow_diagnostics(step: WarpedFrame, seg: Segmentation, shown: torch.Tensor, 
     """Diagnostics step for the views: the composite flow (each pixel takes its owner segment's flow), the
     shown segments' flows on the display grid (<= 1/4 size, full-res pixel units) and the warp error."""
     height, width = current.shape[:2]
-    gh, gw = _display_grid(height, width)
+    gh, gw = display_grid(height, width)
     to_full = torch.tensor([width / gw, height / gh]).view(1, 2, 1, 1)
     full = resize_flow(step.flows, (gh, gw)) * to_full
     owner = F.interpolate(_owners(seg, step.warped)[None, None].float(), size=(gh, gw), mode="nearest")
@@ -180,7 +180,7 @@ def propagate(frames: np.ndarray, flow_method: FlowMethod, k: int, *, segment: C
     """
     t_total, height, width = frames.shape[:3]
     is_key = key_frames(t_total, k)
-    gh, gw = _display_grid(height, width)
+    gh, gw = display_grid(height, width)
     labels = np.zeros((t_total, height, width), np.uint8)
     flow_out = np.zeros((t_total, gh, gw, 2), np.float32)
     seg_flows: list[np.ndarray] = []

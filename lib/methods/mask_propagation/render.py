@@ -22,9 +22,10 @@ if TYPE_CHECKING:
     from lib.methods.mask_propagation.result import CostSweep, MaskPropagationResult
 
 PANEL = 192  # display side of the strip panels, pixels
-METHOD_COLOURS = {"per-frame": "#222222", "mpvss": "#d62728", "dis": "#1f77b4", "none": "#7f7f7f"}
+METHOD_COLOURS = {"per-frame": "#222222", "mpvss": "#d62728", "dis": "#1f77b4", "none": "#7f7f7f", "sam2": "#2ca02c"}
 METHOD_LABELS = {"per-frame": "per-frame segmentation", "mpvss": "MPVSS query flow",
-                 "dis": "plain flow (DIS; OpenCV FLOPs not counted)", "none": "no flow"}
+                 "dis": "plain flow (DIS; OpenCV FLOPs not counted)", "none": "no flow",
+                 "sam2": "SAM 2 memory (prompted on frame 0)"}
 
 
 def _ignore_label(result: MaskPropagationResult) -> int | None:
@@ -50,6 +51,8 @@ def frame_caption(result: MaskPropagationResult, t: int) -> str:
     if track.is_key[t]:
         how = "segmented" if t == 0 or result.segmentor != "painted" else "re-anchored on propagated masks"
         caption = f"frame {t}: key frame ({how})"
+    elif result.flow == "sam2":
+        caption = f"frame {t}: SAM 2's memory, prompted on key frame {track.key_index[t]} (+{track.since_key[t]})"
     else:
         caption = f"frame {t}: warped from key frame {track.key_index[t]} (+{track.since_key[t]})"
     return "  \n".join((caption, *result.notes))
@@ -87,7 +90,12 @@ def render_strip(result: MaskPropagationResult, t: int) -> np.ndarray:
     scale = max(float(np.linalg.norm(track.flow, axis=-1).max()), 1.0)
     mag = float(np.linalg.norm(flow, axis=-1).mean())
     corner = "bottom-left"  # the top-left corner is under the app's image label
-    panels = [put_label(_panel(render_overlay(result, t)), frame_caption(result, t).split(": ")[1], corner=corner),
+    mask = put_label(_panel(render_overlay(result, t)), frame_caption(result, t).split(": ")[1], corner=corner)
+    if result.flow == "sam2":  # SAM 2 re-finds objects from its memory: no flow, nothing warped
+        blank = np.full_like(mask, 255)
+        return tile([mask, put_label(blank.copy(), "SAM 2: no flow", corner=corner),
+                     put_label(blank, "SAM 2: nothing warped", corner=corner)], cols=3)
+    panels = [mask,
               put_label(_panel(flow_to_rgb(flow, max_magnitude=scale)), f"backward flow, {mag:.1f} px", corner=corner),
               put_label(_panel(colourise(warp_error_map(result, t), cmap="inferno", vmin=0, vmax=64)),
                         f"warp error {track.warp_error[t]:.1f}", corner=corner)]
@@ -102,7 +110,8 @@ def render_query_flows(result: MaskPropagationResult, t: int, max_panels: int = 
     wheel = put_label(colour_wheel(96), "legend", corner="bottom-left")
     if len(flows) == 0:
         blank = np.full((96, 96, 3), 255, np.uint8)
-        return tile([put_label(blank, "key frame: no flow", corner="bottom-left"), wheel], cols=2)
+        text = "SAM 2: no flow" if result.flow == "sam2" else "key frame: no flow"
+        return tile([put_label(blank, text, corner="bottom-left"), wheel], cols=2)
     scale = max(float(np.linalg.norm(flows, axis=-1).max()), 1.0)
     panels = []
     for f, c in list(zip(flows, classes))[:max_panels]:
@@ -145,20 +154,24 @@ def drift_figure(result: MaskPropagationResult) -> go.Figure:
 
 
 def cost_figure(sweep: CostSweep) -> go.Figure:
-    """Cost/accuracy: x = GFLOPs per frame (measured), y = mIoU, one line per flow method over k."""
+    """Cost/accuracy: x = GFLOPs per frame (measured), y = mIoU, one line per flow method over k (SAM 2, when it
+    ran: one point, on a log x axis since it costs thousands of times more)."""
     fig = go.Figure()
     by_method: dict[str, list] = {}
     for p in sweep.points:
         by_method.setdefault(p.method, []).append(p)
     per_frame = by_method.get("per-frame", [])
     for method, points in by_method.items():
-        if method != "per-frame":
+        if method not in ("per-frame", "sam2"):  # SAM 2 is one point: one key frame
             points = sorted(per_frame + points, key=lambda p: p.k)
         fig.add_trace(go.Scatter(x=[p.gflops_per_frame for p in points], y=[p.miou for p in points],
-                                 mode="lines+markers+text", text=[f"k={p.k}" for p in points],
+                                 mode="lines+markers+text",
+                                 text=["one key frame" if p.method == "sam2" else f"k={p.k}" for p in points],
                                  textposition="top center", name=METHOD_LABELS.get(method, method),
                                  marker=dict(size=9, color=METHOD_COLOURS.get(method)),
                                  line=dict(color=METHOD_COLOURS.get(method))))
+    if "sam2" in by_method:
+        fig.update_xaxes(type="log")
     fig.update_layout(title=f"Cost vs accuracy on this clip (mIoU vs {sweep.reference_kind})",
                       xaxis_title="GFLOPs per frame (FlopCounterMode)", yaxis_title="mIoU", height=380,
                       margin=dict(l=50, r=20, t=50, b=45), legend=dict(orientation="h", y=-0.25))

@@ -43,6 +43,8 @@ class MaskPropagationResult:
     each frame vs reference (NaN without one); miou over the clip; drift (k,) mean frame IoU by frames since
     the last key frame. segmentations: per-frame segmentations (None for painted masks), reused by the sweep.
     notes: sentences about how the clip was read (e.g. cut short for a pretrained segmentor), shown with the frames.
+    baselines: with flow "sam2" (one key frame, k = T), per-frame segmentation and the flows at k = 5 measured on
+    the same clip against the same reference, shown beside SAM 2; () otherwise.
     """
 
     frames: np.ndarray
@@ -60,6 +62,7 @@ class MaskPropagationResult:
     key_seconds: float
     segmentations: tuple[Segmentation, ...] | None = field(default=None, repr=False)
     notes: tuple[str, ...] = ()
+    baselines: tuple[SweepPoint, ...] = ()
 
     @property
     def has_ground_truth(self) -> bool:
@@ -77,16 +80,22 @@ class MaskPropagationResult:
     def metrics(self) -> dict:
         """JSON-able summary (settings and measurements)."""
         finite = lambda v: None if not np.isfinite(v) else round(float(v), 4)  # noqa: E731
-        return {"segmentor": self.segmentor, "flow": self.flow, "k": self.k, "frames": int(len(self.frames)),
-                "height": int(self.frames.shape[1]), "width": int(self.frames.shape[2]),
-                "reference": self.reference_kind, "miou": finite(self.miou),
-                "gflops_per_frame": round(self.gflops_per_frame, 5),
-                "per_frame_segmentation_gflops": round(self.per_frame_gflops, 5),
-                "mean_warp_error": round(float(self.track.warp_error[~self.track.is_key].mean()), 3)
-                if (~self.track.is_key).any() else 0.0,
-                "seconds_per_frame": round(float(self.track.seconds.mean()), 4),
-                "key_frames": [int(i) for i in np.nonzero(self.track.is_key)[0]],
-                "drift_iou_by_frames_since_key": [finite(v) for v in self.drift]}
+        warped = ~self.track.is_key
+        out = {"segmentor": self.segmentor, "flow": self.flow, "k": self.k, "frames": int(len(self.frames)),
+               "height": int(self.frames.shape[1]), "width": int(self.frames.shape[2]),
+               "reference": self.reference_kind, "miou": finite(self.miou),
+               "gflops_per_frame": round(self.gflops_per_frame, 5),
+               "per_frame_segmentation_gflops": round(self.per_frame_gflops, 5),
+               "mean_warp_error": None if self.flow == "sam2"  # SAM 2 warps nothing
+               else round(float(self.track.warp_error[warped].mean()), 3) if warped.any() else 0.0,
+               "seconds_per_frame": round(float(self.track.seconds.mean()), 4),
+               "key_frames": [int(i) for i in np.nonzero(self.track.is_key)[0]],
+               "drift_iou_by_frames_since_key": [finite(v) for v in self.drift]}
+        if self.baselines:
+            out["beside_on_this_clip"] = [{"method": p.method, "k": p.k, "miou": finite(p.miou),
+                                           "gflops_per_frame": round(p.gflops_per_frame, 5),
+                                           "seconds_per_frame": round(p.seconds_per_frame, 4)} for p in self.baselines]
+        return out
 
 
 @dataclass(frozen=True)

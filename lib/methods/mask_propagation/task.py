@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from lib.errors import UserInputError
 from lib.examples import identify_example
@@ -22,6 +23,14 @@ from lib.methods.mask_propagation.metrics import drift_by_offset, frame_ious, re
 from lib.methods.mask_propagation.motion import FLOW_METHODS, FlowMethod
 from lib.methods.mask_propagation.propagate import key_frames, propagate
 from lib.methods.mask_propagation.result import CostSweep, MaskPropagationResult, PropagationClip
+from lib.methods.mask_propagation.sam2_track import (
+    PROPAGATORS,
+    SAM2,
+    baselines,
+    check_propagator,
+    sam2_point,
+    sam2_track,
+)
 from lib.methods.mask_propagation.segmentors import (
     KeyFrameSegmentor,
     hub_class_names,
@@ -124,7 +133,7 @@ def segmentor_frames(clip: PropagationClip, preprocess: PreprocessConfig | None)
 
 def flow_method(name: str) -> FlowMethod:
     if name not in FLOW_METHODS:
-        raise UserInputError(f"Unknown flow method {name!r}; choose one of: {', '.join(FLOW_METHODS)}.")
+        raise UserInputError(f"Unknown flow method {name!r}; choose one of: {', '.join(PROPAGATORS)}.")
     return FlowMethod(name, load_model(MOTION_MODEL) if name == "mpvss" else None)
 
 
@@ -163,9 +172,13 @@ def _first_frames(clip: PropagationClip, count: int, segmentor: str) -> tuple[Pr
 
 def run_on_frames(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENTOR, flow: str = "mpvss", k: int = 5,
                   fps: float = CLIP_FPS, painting: np.ndarray | None = None, ground_truth: np.ndarray | None = None,
-                  progress: Progress | None = None, clip: PropagationClip | None = None) -> MaskPropagationResult:
+                  progress: Progress | None = None, clip: PropagationClip | None = None,
+                  sam2_model: torch.nn.Module | None = None) -> MaskPropagationResult:
     """run_mask_propagation on frames (T, H, W, 3) uint8 sampled at `fps`.
 
+    flow: "mpvss", "dis", "none", or "sam2" (SAM 2 prompted with frame 0's masks, its memory carries them; k
+    does not apply and the result's k is T; refused on a CPU without VIDEO_EXPLORER_GPU_ONLY_ON_CPU=1);
+    sam2_model: the Sam2VideoModel to use (default: the catalog's sam2.1-hiera-tiny, loaded once).
     ground_truth: (T, H', W') class ids used as reference; otherwise the per-frame segmentation is the
     reference (none for painted masks). clip: where `frames` came from; a hub segmentor then segments the
     same frames decoded from its source at its own resolution (segmentor_frames), and its masks are brought
@@ -174,10 +187,11 @@ def run_on_frames(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENTOR, flo
     frames = np.asarray(frames)
     if frames.ndim != 4 or frames.shape[-1] != 3:
         raise UserInputError("Expected video frames (T, H, W, 3).")
-    key_frames(len(frames), int(k))  # validates T >= 2 and 1 <= k <= T early, before any model loads
+    key_frames(len(frames), 1 if flow == SAM2 else int(k))  # T >= 2 and 1 <= k <= T, before any model loads
     report = progress or (lambda *_: None)
     size = frames.shape[1:3]
-    method = flow_method(flow)
+    check_propagator(flow)  # SAM 2 on a CPU: refused before the segmentor runs
+    method = None if flow == SAM2 else flow_method(flow)
     if segmentor == PAINTED:
         keys = painted_key_frame(painting, size)
     else:
@@ -187,21 +201,29 @@ def run_on_frames(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENTOR, flo
         report(0.1, "segmenting every frame (the per-frame reference)")
         keys = segment_every_frame(model, frames, model_frames)
     report(0.6, f"propagating with {flow}, k={k}")
-    track = propagate(frames, method, int(k), segment=keys.segment, key_flops=keys.flops, key_seconds=keys.seconds,
-                      chained=keys.chained)
     reference, kind = reference_labels(ground_truth, keys.segmentations, len(frames), size)
+    beside: tuple = ()
+    if method is None:  # SAM 2: prompted once on frame 0, so its one key-frame interval is the clip
+        track = sam2_track(frames, keys, progress=lambda f, m: report(0.6 + 0.35 * f, m), model=sam2_model)
+        k = len(frames)
+        beside = baselines(frames, keys, reference, {n: flow_method(n) for n in ("mpvss", "dis")},
+                           len(keys.class_names))
+    else:
+        track = propagate(frames, method, int(k), segment=keys.segment, key_flops=keys.flops,
+                          key_seconds=keys.seconds, chained=keys.chained)
     frame_iou, miou = frame_ious(track.labels, reference, len(keys.class_names))
     report(1.0, "done")
     return MaskPropagationResult(frames=frames, fps=float(fps), segmentor=segmentor, flow=flow, k=int(k), track=track,
                                  reference=reference, reference_kind=kind, frame_iou=frame_iou, miou=miou,
                                  drift=drift_by_offset(frame_iou, track.since_key, int(k)),
                                  key_flops=int(keys.flops), key_seconds=float(keys.seconds),
-                                 segmentations=keys.segmentations)
+                                 segmentations=keys.segmentations, baselines=beside)
 
 
 def run_cost_sweep(result: MaskPropagationResult, ks: tuple[int, ...] = SWEEP_KS,
                    progress: Progress | None = None) -> CostSweep:
-    """Every flow method at every k on the result's clip, against the same reference (segmentations reused)."""
+    """Every flow method at every k on the result's clip, against the same reference (segmentations reused);
+    a SAM 2 result adds its own measured point."""
     if result.segmentations is None or result.reference is None:
         raise UserInputError("The cost/accuracy sweep needs a segmentor (painted masks have no per-frame "
                              "segmentation to compare with); pick a segmentor and propagate first.")
@@ -209,4 +231,6 @@ def run_cost_sweep(result: MaskPropagationResult, ks: tuple[int, ...] = SWEEP_KS
     points = sweep_clip(result.frames, result.segmentations, result.reference, methods, ks,
                         key_flops=result.key_flops, key_seconds=result.key_seconds,
                         num_classes=len(result.track.class_names), progress=progress)
+    if result.flow == SAM2:  # the run's own point: SAM 2 is not run again
+        points.append(sam2_point(result.track, result.reference, len(result.track.class_names)))
     return CostSweep(tuple(points), result.reference_kind)
