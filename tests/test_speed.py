@@ -75,3 +75,15 @@ def test_attention_proposes_fewer_blocks_where_recording_all_is_slow(monkeypatch
     assert update["value"] == "0, 6, 11" and "clear 'Layers'" in estimate
     assert default_layers_text("timesformer-base-k400") == ""  # no fused attention: recording fewer saves little
     assert model_defaults("stpt-tiny-toy")[0]["value"] == ""
+
+
+def test_a_pretrained_segmentor_reads_as_many_frames_as_fit_here(monkeypatch):
+    from lib.methods.mask_propagation.hub_frames import HUB_MAX_FRAMES, MIN_HUB_FRAMES, hub_frames
+    from lib.models import speed
+
+    monkeypatch.setattr(speed, "matmul_rate", lambda precision: 600.0)  # native bfloat16: ~0.5 s a frame
+    assert hub_frames("mask2former-swin-t-ade") == HUB_MAX_FRAMES == 12
+    monkeypatch.setattr(speed, "matmul_rate", lambda precision: 200.0)  # 78 GFLOPs -> 1.5 s a frame: 5 fit 8 s
+    assert hub_frames("mask2former-swin-t-ade") == 5
+    monkeypatch.setattr(speed, "matmul_rate", lambda precision: 20.0)
+    assert hub_frames("mask2former-swin-t-ade") == MIN_HUB_FRAMES == 3

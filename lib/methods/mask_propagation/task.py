@@ -19,6 +19,7 @@ import torch
 
 from lib.errors import UserInputError
 from lib.examples import identify_example
+from lib.methods.mask_propagation.hub_frames import hub_frames, seconds_per_frame
 from lib.methods.mask_propagation.metrics import drift_by_offset, frame_ious, reference_labels
 from lib.methods.mask_propagation.motion import FLOW_METHODS, FlowMethod
 from lib.methods.mask_propagation.propagate import key_frames, propagate
@@ -59,9 +60,6 @@ CLIP_FPS = 12.5        # frames per second sampled from the video (consecutive m
 CLIP_MAX_FRAMES = 40   # longer videos are sampled more sparsely
 CLIP_SHORT_SIDE = 128  # the bundled models were trained on 128 x 128 toy-world frames
 CLIP_CACHE = 4         # decoded clips kept: the paint editor's first frame and the run share one decode
-# A pretrained Mask2Former segments every frame for the per-frame reference at ~0.5 s a frame on 2 CPU cores
-# (bfloat16, 384 x 384): its runs read the first HUB_MAX_FRAMES frames (about 1 s) to stay near 10 s.
-HUB_MAX_FRAMES = 12
 
 
 def propagation_clip(clip: Clip) -> PropagationClip:
@@ -151,7 +149,7 @@ def run_mask_propagation(video: str | Path | Clip, *, segmentor: str = BUNDLED_S
     clip = propagation_clip(video) if isinstance(video, Clip) else load_propagation_clip(video)
     notes: tuple[str, ...] = ()
     if segmentor in SEGMENTORS and segmentor != PAINTED and get_spec(segmentor).source == "hub":
-        clip, notes = _first_frames(clip, HUB_MAX_FRAMES, segmentor)
+        clip, notes = _first_frames(clip, hub_frames(segmentor), segmentor)
     result = run_on_frames(clip.frames, segmentor=segmentor, flow=flow, k=k, fps=clip.fps, painting=painting,
                            ground_truth=clip.ground_truth, progress=progress, clip=clip)
     return dataclasses.replace(result, notes=notes) if notes else result
@@ -165,9 +163,9 @@ def _first_frames(clip: PropagationClip, count: int, segmentor: str) -> tuple[Pr
         clip, frames=clip.frames[:count],
         ground_truth=None if clip.ground_truth is None else clip.ground_truth[:count],
         indices=None if clip.indices is None else clip.indices[:count])
-    return cut, (f"{segmentor} segments every frame for the per-frame reference (about 0.5 s a frame on a 2-core "
-                 f"CPU), so this run reads the first {count} of the clip's {len(clip.frames)} sampled frames "
-                 f"({count / clip.fps:.1f} s).",)
+    return cut, (f"{segmentor} segments every frame for the per-frame reference (about "
+                 f"{seconds_per_frame(segmentor):.1f} s a frame on this machine), so this run reads the first {count} "
+                 f"of the clip's {len(clip.frames)} sampled frames ({count / clip.fps:.1f} s).",)
 
 
 def run_on_frames(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENTOR, flow: str = "mpvss", k: int = 5,
