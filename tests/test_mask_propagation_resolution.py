@@ -74,10 +74,14 @@ def test_hub_segmentor_on_a_video_segments_frames_decoded_from_the_source(tmp_pa
         loaded = registry.load_model("tiny-m2f")
         seen = _record_inputs(loaded)
         result = mp_task.run_mask_propagation(path, segmentor="tiny-m2f", flow="none", k=3)
+        monkeypatch.setattr(mp_task, "hub_frames", lambda segmentor: 2)  # a slow machine: fewer frames than k
+        short = mp_task.run_mask_propagation(path, segmentor="tiny-m2f", flow="none", k=3)
     finally:
         registry.clear_model_cache()
     assert result.frames.shape == (6, 128, 256, 3) and result.track.labels.shape == (6, 128, 256)
     assert seen and all(shape[-2:] == (64, 64) for shape in seen)  # segmented at 64 x 64, not 128 x 256
+    assert len(short.frames) == 2 and short.k == 2 and short.track.is_key.tolist() == [True, False]
+    assert "first 2 of the clip's 6" in short.notes[0] and "frame 0 is the only key frame" in short.notes[1]
     clip = mp_task.load_propagation_clip(path)
     config = config_from_processor(PROCESSOR)
     expected = resize_frames(load_frames(path, clip.indices).frames, config)  # from the 160 x 320 source

@@ -11,6 +11,7 @@ least MIN_HUB_FRAMES (a key frame and two propagated ones at the default k).
 """
 from __future__ import annotations
 
+from lib.models import get_spec
 from lib.models.speed import machine_estimate
 
 HUB_MAX_FRAMES = 12
@@ -28,5 +29,7 @@ def seconds_per_frame(segmentor: str) -> float:
 def hub_frames(segmentor: str) -> int:
     """Frames a run with the pretrained `segmentor` reads: HUB_MAX_FRAMES where they fit TIME_BUDGET_S here, fewer
     on a slower machine, never below MIN_HUB_FRAMES."""
+    if get_spec(segmentor).gflops_per_input is None:  # no cost known (a local test checkpoint): no cut
+        return HUB_MAX_FRAMES
     fitting = int(TIME_BUDGET_S / max(seconds_per_frame(segmentor), 1e-9))
     return max(MIN_HUB_FRAMES, min(HUB_MAX_FRAMES, fitting))

@@ -150,6 +150,10 @@ def run_mask_propagation(video: str | Path | Clip, *, segmentor: str = BUNDLED_S
     notes: tuple[str, ...] = ()
     if segmentor in SEGMENTORS and segmentor != PAINTED and get_spec(segmentor).source == "hub":
         clip, notes = _first_frames(clip, hub_frames(segmentor), segmentor)
+        if notes and int(k) > len(clip.frames):  # fewer frames read than the interval: frame 0 is the one key
+            notes += (f"k = {int(k)} is more than the {len(clip.frames)} frames read, so frame 0 is the only key "
+                      "frame.",)
+            k = len(clip.frames)
     result = run_on_frames(clip.frames, segmentor=segmentor, flow=flow, k=k, fps=clip.fps, painting=painting,
                            ground_truth=clip.ground_truth, progress=progress, clip=clip)
     return dataclasses.replace(result, notes=notes) if notes else result
@@ -163,9 +167,10 @@ def _first_frames(clip: PropagationClip, count: int, segmentor: str) -> tuple[Pr
         clip, frames=clip.frames[:count],
         ground_truth=None if clip.ground_truth is None else clip.ground_truth[:count],
         indices=None if clip.indices is None else clip.indices[:count])
-    return cut, (f"{segmentor} segments every frame for the per-frame reference (about "
-                 f"{seconds_per_frame(segmentor):.1f} s a frame on this machine), so this run reads the first {count} "
-                 f"of the clip's {len(clip.frames)} sampled frames ({count / clip.fps:.1f} s).",)
+    cost = "" if get_spec(segmentor).gflops_per_input is None else \
+        f" (about {seconds_per_frame(segmentor):.1f} s a frame on this machine)"
+    return cut, (f"{segmentor} segments every frame for the per-frame reference{cost}, so this run reads the first "
+                 f"{count} of the clip's {len(clip.frames)} sampled frames ({count / clip.fps:.1f} s).",)
 
 
 def run_on_frames(frames: np.ndarray, *, segmentor: str = BUNDLED_SEGMENTOR, flow: str = "mpvss", k: int = 5,

@@ -35,7 +35,7 @@ DEFAULT_FRAMES = 100  # LongVLM's 100 frames: the bundled encoder does them in a
 # offered: on the busy machine it took 5-22 s for its default action, so the 10 s rule is not shown.)
 DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20, "siglip2-base-p16-224": 60, "dinov2-small": 100}
 DEFAULT_SEGMENTS = 10  # the tab's default segment count (LongVLM's)
-MIN_FRAMES = 4  # the fewest frames a default action samples: one for each of 4 segments still shows a timeline
+MIN_FRAMES = 3  # the fewest frames a default action samples: one for each of 3 segments still shows a timeline
 TIME_BUDGET_S = 8.0  # encoding time a default action may take: the 10 s rule less decoding and merging
 Progress = Callable[[float, str], None]
 
