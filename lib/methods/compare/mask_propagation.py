@@ -53,21 +53,25 @@ def run(path: str, a: Setting, b: Setting, progress: Progress | None = None) -> 
     return (_side(clip, a, split_progress(progress, 0.05, 0.5)), _side(clip, b, split_progress(progress, 0.5, 0.98)))
 
 
-def _frame_iou(side: Side, t: int) -> str:
+def frame_iou_text(side: Side, t: int) -> str:
+    """", IoU 0.83" for frame t of a side ("" without a reference)."""
     iou = side.result.frame_iou[t]
     return f", IoU {iou:.2f}" if np.isfinite(iou) else ""
 
 
+def frame_picture(side: Side, t: int, text: str) -> np.ndarray:
+    """Frame t of a side with its class masks (key frames have a yellow border), DISPLAY px high, labelled."""
+    overlay = render_overlay(side.result, t)
+    h, w = overlay.shape[:2]
+    big = cv2.resize(overlay, (round(w * DISPLAY / h), DISPLAY), interpolation=cv2.INTER_NEAREST)
+    return put_label(big, text, corner="bottom-left", scale=0.45)
+
+
 def render(a: Side, b: Side, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Frame t of each side with its class masks (key frames have a yellow border), DISPLAY px high."""
-    images = []
-    for side in (a, b):
-        overlay = render_overlay(side.result, t)
-        h, w = overlay.shape[:2]
-        big = cv2.resize(overlay, (round(w * DISPLAY / h), DISPLAY), interpolation=cv2.INTER_NEAREST)
-        text = frame_caption(side.result, t).split(": ", 1)[1] + _frame_iou(side, t)
-        images.append(put_label(big, text, corner="bottom-left", scale=0.45))
-    return images[0], images[1]
+    a_image, b_image = (frame_picture(side, t, frame_caption(side.result, t).split(": ", 1)[1] +
+                                      frame_iou_text(side, t)) for side in (a, b))
+    return a_image, b_image
 
 
 def caption(a: Side, b: Side, t: int) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 
-import cv2
 import numpy as np
 
+from lib.methods.compare.mask_propagation import frame_iou_text, frame_picture
 from lib.methods.compare.spec import ComparisonSpec, Progress, Setting, Side, split_progress
 from lib.methods.mask_propagation import (
     PROPAGATORS,
@@ -20,12 +20,9 @@ from lib.methods.mask_propagation import (
     check_propagator,
     frame_caption,
     load_propagation_clip,
-    render_overlay,
     run_on_frames,
 )
-from lib.viz import put_label
 
-DISPLAY = 256  # the clip is analysed at 128 px; shown twice as large so masks stay readable
 ENGINES = (("mpvss", "MPVSS per-query flow (k from the number)"), ("dis", "one plain optical flow (DIS)"),
            (SAM2, "SAM 2.1 hiera-tiny memory (prompted on frame 0; GPU)"))
 
@@ -65,22 +62,14 @@ def run(path: str, a: Setting, b: Setting, progress: Progress | None = None) -> 
     return (_side(clip, a, split_progress(progress, 0.05, 0.5)), _side(clip, b, split_progress(progress, 0.5, 0.98)))
 
 
-def _frame_iou(side: Side, t: int) -> str:
-    iou = side.result.frame_iou[t]
-    return f", IoU {iou:.2f}" if np.isfinite(iou) else ""
-
-
 def render(a: Side, b: Side, t: int) -> tuple[np.ndarray, np.ndarray]:
     """Frame t of each side with its class masks (key frames have a yellow border), DISPLAY px high, labelled with
     how the frame got its masks and its IoU."""
     images = []
     for side in (a, b):
-        overlay = render_overlay(side.result, t)
-        h, w = overlay.shape[:2]
-        big = cv2.resize(overlay, (round(w * DISPLAY / h), DISPLAY), interpolation=cv2.INTER_NEAREST)
         how = frame_caption(side.result, t).split("  \n")[0].split(": ", 1)[1]
-        text = ("SAM 2 memory" if side.setting.variant == SAM2 and t else how) + _frame_iou(side, t)
-        images.append(put_label(big, text, corner="bottom-left", scale=0.45))
+        text = ("SAM 2 memory" if side.setting.variant == SAM2 and t else how) + frame_iou_text(side, t)
+        images.append(frame_picture(side, t, text))
     return images[0], images[1]
 
 
