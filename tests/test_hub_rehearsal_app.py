@@ -80,8 +80,13 @@ def _check_propagate(action, out) -> None:
     video, metrics = out[0], out[1]
     path = video["video"] if isinstance(video, dict) else video
     assert Path(path).suffix == ".mp4" and Path(path).stat().st_size > 1000
-    assert metrics["segmentor"] == action.model and metrics["k"] == 5 and metrics["frames"] >= 10
-    assert metrics["key_frames"] == list(range(0, metrics["frames"], 5))
+    from lib.methods.mask_propagation.hub_frames import HUB_MAX_FRAMES, MIN_HUB_FRAMES
+
+    # the frames read are fitted to this machine's speed (12 with native bfloat16, 3 on 2 float32-only cores); k = 5
+    # becomes the frames read where fewer are read
+    assert metrics["segmentor"] == action.model and MIN_HUB_FRAMES <= metrics["frames"] <= HUB_MAX_FRAMES
+    assert metrics["k"] == min(5, metrics["frames"])
+    assert metrics["key_frames"] == list(range(0, metrics["frames"], metrics["k"]))
     assert metrics["gflops_per_frame"] < metrics["per_frame_segmentation_gflops"]
 
 
