@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-import cv2
 import numpy as np
 import pytest
 
@@ -18,6 +17,7 @@ from lib.models.preprocess import (
     resize_frames,
     to_unit_scale,
 )
+from tests.video_samples import smooth_frames
 
 HUB_SPECS = [s for s in SPECS if s.source == "hub"]
 # V-JEPA 2 ships a *video* processor (torchvision's resize of uint8 tensors, not PIL's): tests/test_preprocess_models.py
@@ -28,13 +28,6 @@ PROCESSORS = {"videomae": "VideoMAEImageProcessorPil", "timesformer": "VideoMAEI
               "clip": "CLIPImageProcessorPil", "vit": "ViTImageProcessorPil",
               "mask2former": "Mask2FormerImageProcessorPil", "siglip": "SiglipImageProcessorPil",
               "dinov2": "BitImageProcessorPil"}
-
-
-def _frames(height: int, width: int, seed: int = 0) -> np.ndarray:
-    """(2, H, W, 3) uint8 smooth random frames (a coarse random image upsampled), non-square."""
-    rng = np.random.default_rng(seed)
-    coarse = rng.integers(0, 256, (2, max(2, height // 8), max(2, width // 8), 3), dtype=np.uint8)
-    return np.stack([cv2.resize(c, (width, height), interpolation=cv2.INTER_CUBIC) for c in coarse])
 
 
 def _reference(spec, frames: np.ndarray) -> np.ndarray:
@@ -60,7 +53,7 @@ def test_every_hub_checkpoint_has_a_kept_preprocessor_config_and_sampling():
 @pytest.mark.parametrize("name", [s.name for s in PIL_SPECS])
 def test_preprocessing_equals_the_transformers_image_processor(name, shape):
     spec = get_spec(name)
-    frames = _frames(*shape)
+    frames = smooth_frames(*shape)
     ours = preprocess_frames(frames, spec_preprocess_config(spec)).numpy()
     theirs = _reference(spec, frames)
     assert ours.shape == theirs.shape == (2, 3, spec.image_size, spec.image_size)

@@ -8,6 +8,7 @@ import torch
 from lib.methods.tubes import model as tube_model
 from lib.methods.tubes import task as tubes_task
 from lib.video import write_mp4
+from tests.video_samples import smooth_frames
 
 
 def _tiny_tubevit_b():
@@ -91,7 +92,6 @@ def _processor_steps(frames: np.ndarray, values: dict) -> np.ndarray:
 
 @pytest.mark.parametrize("shape", [(272, 640), (720, 1280), (480, 360)])
 def test_vjepa2_preprocessing_equals_its_video_processor_steps(shape):
-    import cv2
 
     from lib.models import get_spec, spec_preprocess_config
     from lib.models.preprocess import preprocess_frames
@@ -102,9 +102,7 @@ def test_vjepa2_preprocessing_equals_its_video_processor_steps(shape):
     assert (config.resize, config.resample) == (292, 2)  # int(256 * 256 / 224), bilinear
     assert config.mean == tuple(values["image_mean"]) and config.std == tuple(values["image_std"])
     assert config.resize_backend == "torch"
-    rng = np.random.default_rng(1)
-    coarse = rng.integers(0, 256, (2, shape[0] // 8, shape[1] // 8, 3), dtype=np.uint8)
-    frames = np.stack([cv2.resize(c, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC) for c in coarse])
+    frames = smooth_frames(*shape, seed=1)
     ours = preprocess_frames(frames, config).numpy()
     theirs = _processor_steps(frames, values)
     assert ours.shape == theirs.shape == (2, 3, 256, 256)

@@ -31,6 +31,7 @@ from lib.methods.mask_propagation.sam2_session import (
 from lib.models.preprocess import kept_config_path
 from lib.toyworld import ToyWorldConfig, generate_clip
 from tests.tiny_models import tiny_sam2_video
+from tests.video_samples import smooth_frames
 
 CONFIGS = Path(__file__).resolve().parents[1] / "assets" / "hub_configs" / HUB_ID.replace("/", "--")
 
@@ -147,7 +148,6 @@ def _processor_steps(frames: np.ndarray, values: dict) -> np.ndarray:
 
 @pytest.mark.parametrize("shape", [(128, 128), (128, 227), (272, 640)])
 def test_preprocessing_equals_the_sam2_video_processor_steps(shape):
-    import cv2
 
     video = _class_values("sam2_video/video_processing_sam2_video.py", "Sam2VideoVideoProcessor")
     image = _class_values("sam2/image_processing_sam2.py", "Sam2ImageProcessor")
@@ -163,9 +163,7 @@ def test_preprocessing_equals_the_sam2_video_processor_steps(shape):
 
     config = sam2_preprocess_config(Real)
     assert config.input_size == (1024, 1024) and config.resize_backend == "torch" and not config.crop
-    rng = np.random.default_rng(1)
-    coarse = rng.integers(0, 256, (2, shape[0] // 8, shape[1] // 8, 3), dtype=np.uint8)
-    frames = np.stack([cv2.resize(c, (shape[1], shape[0]), interpolation=cv2.INTER_CUBIC) for c in coarse])
+    frames = smooth_frames(*shape, seed=1)
     ours = sam2_pixel_values(frames, config).numpy()
     theirs = _processor_steps(frames, video)
     assert ours.shape == theirs.shape == (2, 3, 1024, 1024)

@@ -5,10 +5,18 @@ import io
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 from PIL import Image
 
 from lib.video import Mp4Writer, write_mp4
+
+
+def smooth_frames(height: int, width: int, seed: int = 0) -> np.ndarray:
+    """(2, H, W, 3) uint8 smooth random frames (a coarse random image upsampled): preprocessing parity inputs."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.integers(0, 256, (2, max(2, height // 8), max(2, width // 8), 3), dtype=np.uint8)
+    return np.stack([cv2.resize(c, (width, height), interpolation=cv2.INTER_CUBIC) for c in coarse])
 
 
 def ramp_frames(num_frames: int = 20, height: int = 48, width: int = 64) -> np.ndarray:
