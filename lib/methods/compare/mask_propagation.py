@@ -25,17 +25,26 @@ def side_label(setting: Setting) -> str:
     return f"{dict(FLOWS)[setting.variant]}, k={setting.number}"
 
 
-def _side(clip, setting: Setting, progress: Progress) -> Side:
+def timed_run(clip, setting: Setting, progress: Progress):
+    """(MaskPropagationResult, wall seconds) of one side's propagation on the decoded clip."""
     started = time.perf_counter()
     result = run_on_frames(clip.frames, flow=setting.variant, k=int(setting.number), fps=clip.fps,
                            ground_truth=clip.ground_truth, progress=progress)
-    seconds = time.perf_counter() - started
-    warped = ~result.track.is_key
+    return result, time.perf_counter() - started
+
+
+def accuracy_and_cost(result) -> tuple[tuple[str, object], ...]:
+    """The rows every propagation side starts with: mIoU against the reference, GFLOPs and GMACs per frame."""
     miou = None if not np.isfinite(result.miou) else round(float(result.miou), 4)
-    numbers = (
-        (f"mIoU vs {result.reference_kind}", miou),
-        ("GFLOPs per frame (mean)", round(result.gflops_per_frame, 4)),
-        ("GMACs per frame (papers' GFLOPs = GFLOPs / 2)", round(result.gflops_per_frame / 2, 4)),
+    return ((f"mIoU vs {result.reference_kind}", miou),
+            ("GFLOPs per frame (mean)", round(result.gflops_per_frame, 4)),
+            ("GMACs per frame (papers' GFLOPs = GFLOPs / 2)", round(result.gflops_per_frame / 2, 4)))
+
+
+def _side(clip, setting: Setting, progress: Progress) -> Side:
+    result, seconds = timed_run(clip, setting, progress)
+    warped = ~result.track.is_key
+    numbers = accuracy_and_cost(result) + (
         ("key frames segmented", int(result.track.is_key.sum())),
         ("mean warp error (grey levels, warped frames)",
          round(float(result.track.warp_error[warped].mean()), 2) if warped.any() else 0.0),

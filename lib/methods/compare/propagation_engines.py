@@ -8,11 +8,9 @@ only with CUDA (or VIDEO_EXPLORER_GPU_ONLY_ON_CPU=1): on a CPU its side is refus
 """
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
-from lib.methods.compare.mask_propagation import frame_iou_text, frame_picture
+from lib.methods.compare.mask_propagation import accuracy_and_cost, frame_iou_text, frame_picture, timed_run
 from lib.methods.compare.spec import ComparisonSpec, Progress, Setting, Side, split_progress
 from lib.methods.mask_propagation import (
     PROPAGATORS,
@@ -20,7 +18,6 @@ from lib.methods.mask_propagation import (
     check_propagator,
     frame_caption,
     load_propagation_clip,
-    run_on_frames,
 )
 
 ENGINES = (("mpvss", "MPVSS per-query flow (k from the number)"), ("dis", "one plain optical flow (DIS)"),
@@ -36,15 +33,8 @@ def side_label(setting: Setting) -> str:
 
 
 def _side(clip, setting: Setting, progress: Progress) -> Side:
-    started = time.perf_counter()
-    result = run_on_frames(clip.frames, flow=setting.variant, k=int(setting.number), fps=clip.fps,
-                           ground_truth=clip.ground_truth, progress=progress)
-    seconds = time.perf_counter() - started
-    miou = None if not np.isfinite(result.miou) else round(float(result.miou), 4)
-    numbers = (
-        (f"mIoU vs {result.reference_kind}", miou),
-        ("GFLOPs per frame (mean)", round(result.gflops_per_frame, 4)),
-        ("GMACs per frame (papers' GFLOPs = GFLOPs / 2)", round(result.gflops_per_frame / 2, 4)),
+    result, seconds = timed_run(clip, setting, progress)
+    numbers = accuracy_and_cost(result) + (
         ("GFLOPs of the costliest frame", round(float(result.track.flops.max()) / 1e9, 4)),
         ("frames segmented by the segmentor", int(result.track.is_key.sum())),
         ("model time per frame (ms)", round(float(result.track.seconds.mean()) * 1000, 1)),
