@@ -17,6 +17,7 @@ import shlex
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -66,30 +67,37 @@ def ray_address(address: str | None) -> str | None:
     return address or os.environ.get("RAY_ADDRESS") or None
 
 
-def _ray_records(jobs: list[Job], config: BatchConfig, artifacts: str | None, marker: str | None) -> Iterator[dict]:
+@contextmanager
+def _ray_connection(address: str | None) -> Iterator[None]:
+    """Joins (or starts) the cluster unless this process already has; shuts down only what it started."""
     import ray
-    from ray.util.client import ray as ray_client
 
-    from lib.methods.dataset.ray_pipeline import PipelineSpec, client_records, dataset_records
-
-    address = ray_address(config.address)
-    client = bool(address and address.startswith("ray://"))
+    address = ray_address(address)
     started = not ray.is_initialized()
     if started:
         runtime_env = {"env_vars": {"PYTHONPATH": str(REPO_ROOT)}}
-        if client:  # Ray Client takes fewer options than a driver
+        if address and address.startswith("ray://"):  # Ray Client takes fewer options than a driver
             ray.init(address=address, log_to_driver=False, logging_level=logging.WARNING, runtime_env=runtime_env)
         else:
             ray.init(address=address, include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING,
                      runtime_env=runtime_env)
-    spec = PipelineSpec(num_workers=config.num_workers, cpus_per_worker=config.cpus_per_worker,
-                        gpus_per_worker=config.gpus_per_worker, artifacts=artifacts, crash_marker_dir=marker)
-    items = [job.as_item() for job in jobs]
-    try:  # also when the caller connected through Ray Client itself before run_batch
-        yield from (client_records if ray_client.is_connected() else dataset_records)(items, spec)
+    try:
+        yield
     finally:
         if started:
             ray.shutdown()
+
+
+def _ray_records(jobs: list[Job], config: BatchConfig, artifacts: str | None, marker: str | None) -> Iterator[dict]:
+    from ray.util.client import ray as ray_client
+
+    from lib.methods.dataset.ray_pipeline import PipelineSpec, client_records, dataset_records
+
+    spec = PipelineSpec(num_workers=config.num_workers, cpus_per_worker=config.cpus_per_worker,
+                        gpus_per_worker=config.gpus_per_worker, artifacts=artifacts, crash_marker_dir=marker)
+    items = [job.as_item() for job in jobs]
+    # also when the caller connected through Ray Client itself before run_batch
+    yield from (client_records if ray_client.is_connected() else dataset_records)(items, spec)
 
 
 def _local_records(jobs: list[Job], artifacts: str | None) -> Iterator[dict]:
@@ -118,11 +126,12 @@ def run_batch(config: BatchConfig, *, stream: TextIO | None = None) -> BatchSumm
             write_part(out, table, records)
             records.clear()
 
-    if todo:
+    # Rows are written before the cluster connection closes, so nothing is lost if its shutdown fails.
+    with nullcontext() if config.engine == "local" or not todo else _ray_connection(config.address):
         records = _local_records(todo, artifacts) if config.engine == "local" else _ray_records(
             todo, config, artifacts, marker)
         seen: set[str] = set()
-        for record in records:
+        for record in records if todo else ():
             if record["key"] in seen:  # a retried task may hand back a record twice
                 continue
             seen.add(record["key"])
@@ -132,7 +141,7 @@ def run_batch(config: BatchConfig, *, stream: TextIO | None = None) -> BatchSumm
             bar.update(error=table == "errors")
             if len(buffers["rows"]) + len(buffers["errors"]) >= config.flush_every:
                 flush()
-    flush()
+        flush()
     bar.close()
     compact(out)
     return BatchSummary(jobs=len(jobs), skipped=len(jobs) - len(todo), rows=counts["rows"], errors=counts["errors"],
