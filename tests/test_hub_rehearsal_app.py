@@ -82,7 +82,7 @@ def _check_propagate(action, out) -> None:
     assert Path(path).suffix == ".mp4" and Path(path).stat().st_size > 1000
     from lib.methods.mask_propagation.hub_frames import HUB_MAX_FRAMES, MIN_HUB_FRAMES
 
-    # the frames read are fitted to this machine's speed (12 with native bfloat16, 3 on 2 float32-only cores); k = 5
+    # the frames read are fitted to this machine's speed (3 to 12); k = 5
     # becomes the frames read where fewer are read
     assert metrics["segmentor"] == action.model and MIN_HUB_FRAMES <= metrics["frames"] <= HUB_MAX_FRAMES
     assert metrics["k"] == min(5, metrics["frames"])

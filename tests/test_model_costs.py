@@ -15,16 +15,9 @@ import lib.hooks.flops  # noqa: F401  the project's counter: CPU fused attention
 from lib.models import list_models
 from lib.models.registry import import_class
 from lib.models.rehearsal import config_folder
+from lib.models.warmup import canonical_input_shape, input_name
 
 HUB = [s for s in list_models() if s.source == "hub"]
-
-
-def _input_shape(spec) -> tuple[int, ...]:
-    sampling = spec.sampling
-    side = sampling.crop or sampling.short_side
-    if spec.task == "video-classification":
-        return (1, sampling.num_frames, 3, side, side)
-    return (1, 3, side, side)
 
 
 def test_every_hub_model_has_a_cost():
@@ -41,10 +34,10 @@ def test_gflops_per_input_matches_a_count(spec):
     with torch.device(device):
         model = model_class(config).eval()
     counter = FlopCounterMode(display=False, depth=None)
-    pixels = torch.zeros(_input_shape(spec), device=device)
+    pixels = torch.zeros(canonical_input_shape(spec), device=device)
     with counter, torch.no_grad():  # V-JEPA 2 names its input pixel_values_videos (its predictor is skipped)
         if spec.family == "sam2":  # one frame's image encoder (Hiera + FPN), what every frame of a video pays
             model.get_image_features(pixels)
         else:
-            model(**{"pixel_values_videos" if spec.family == "vjepa2" else "pixel_values": pixels})
+            model(**{input_name(spec): pixels})
     assert counter.get_total_flops() / 1e9 == pytest.approx(spec.gflops_per_input, rel=0.005)

@@ -17,6 +17,7 @@ from lib.models.device import get_device
 from lib.models.errors import ModelUnavailableError
 from lib.models.hub import load_pretrained
 from lib.models.spec import ModelSpec
+from lib.models.warmup import warm_up
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODELS_DIR = REPO_ROOT / "assets" / "models"
@@ -111,7 +112,10 @@ def _refuse_partial_weights(spec: ModelSpec, info: dict) -> None:
 
 @functools.lru_cache(maxsize=6)
 def _load_cached(name: str, device: str) -> torch.nn.Module:
-    return load_from(get_spec(name), device=device)
+    spec = get_spec(name)
+    model = load_from(spec, device=device)
+    warm_up(spec, model)  # the first forward's one-off costs are paid here, not by the first visitor
+    return model
 
 
 def load_model(name: str, *, device: str | torch.device | None = None) -> torch.nn.Module:

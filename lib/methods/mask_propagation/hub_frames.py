@@ -1,29 +1,33 @@
 """How many frames a pretrained segmentor's run reads, fitted to this machine.
 
-    hub_frames("mask2former-swin-t-ade")   # 12 on a CPU with native bfloat16, 3 on 2 float32-only cores
+    hub_frames("mask2former-swin-t-ade")   # 12 where they fit, 3 on 2 float32-only cores
 
 A pretrained Mask2Former segments every frame (the per-frame reference the propagated masks are scored against),
-so its run costs about a segmentation per frame read. Measured: ~0.5 s a frame (bfloat16, 384 x 384) on a 2-core
-CPU with native bfloat16, where the first HUB_MAX_FRAMES (about 1 s of video) stay near 10 s; 2.6 s a frame on a
-2-core AMD EPYC without it (float32; 12 frames took 31.7 s), SECONDS_PER_ESTIMATE times what lib.models.speed
-estimates from the matmul rate for its 78 GFLOPs. So the count is what fits TIME_BUDGET_S by that estimate, at
-least MIN_HUB_FRAMES (a key frame and two propagated ones at the default k).
+so its run costs about a segmentation per frame read. Its time is not its matmuls': the Swin windows' copies, the
+pixel decoder's grid sampling and its normalisations move memory, so bfloat16 (which speeds the matmuls) helps it
+little. Measured seconds a frame against what lib.models.speed estimates from the matmul rate for its 79 GFLOPs
+(SECONDS_PER_ESTIMATE, per precision): float32 2.64 s for 1.14 s estimated on a 2-core AMD EPYC (2.3x); bfloat16
+1.29 s for 0.215 s on a 2-core Xeon with AMX (613 GFLOP/s bf16 matmuls, 15 GB/s copies: 6.0x), and 0.53 s on an
+earlier 2-core bfloat16 machine. So the count is what fits TIME_BUDGET_S by that estimate, at most
+HUB_MAX_FRAMES (about 1 s of video), at least MIN_HUB_FRAMES (a key frame and two propagated ones at the
+default k).
 """
 from __future__ import annotations
 
 from lib.models import get_spec
+from lib.models.precision import choose_precision
 from lib.models.speed import machine_estimate
 
 HUB_MAX_FRAMES = 12
 MIN_HUB_FRAMES = 3
 TIME_BUDGET_S = 8.0  # the 10 s rule less decoding, propagation and drawing
-SECONDS_PER_ESTIMATE = 2.3  # measured seconds a frame / the matmul-rate estimate (2.64 / 1.14 s, 114 GFLOP/s fp32)
+SECONDS_PER_ESTIMATE = {"float32": 2.3, "bfloat16": 6.0}  # measured seconds a frame / the matmul-rate estimate
 
 
 def seconds_per_frame(segmentor: str) -> float:
     """Estimated seconds of one frame of a pretrained segmentor's run here (the machine's rate, not a measured run,
     so the frame count does not change from one run to the next)."""
-    return SECONDS_PER_ESTIMATE * machine_estimate(segmentor, 1).seconds
+    return SECONDS_PER_ESTIMATE[choose_precision().name] * machine_estimate(segmentor, 1).seconds
 
 
 def hub_frames(segmentor: str) -> int:
