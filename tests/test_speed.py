@@ -65,6 +65,7 @@ def test_attention_proposes_fewer_blocks_where_recording_all_is_slow(monkeypatch
     from lib.methods.attention import default_layers_text, fitted_note
     from lib.models import speed
 
+    monkeypatch.setenv("VIDEO_EXPLORER_PRECISION", "float32")  # the rates below are float32 ones
     monkeypatch.setattr(speed, "matmul_rate", lambda precision: 1000.0)  # a fast machine: 361 GFLOPs in 0.6 s
     assert default_layers_text("videomae-base-k400") == "" and fitted_note("videomae-base-k400") == ""
     monkeypatch.setattr(speed, "matmul_rate", lambda precision: 100.0)  # float32 on 2 cores without bfloat16

@@ -24,7 +24,10 @@ import torch
 from lib.models.precision import choose_precision
 from lib.models.registry import get_spec
 
-EFFICIENCY = 0.6  # share of the matmul peak a whole tab action reaches before its own rate is known
+# Share of the matmul peak a whole tab action reaches before its own rate is known, per precision: float32 0.6;
+# bfloat16 reaches less of its (higher) peak, since softmax, normalisations and copies do not speed up with it
+# (CLIP-B/16 in Token merging's batches on a 2-core AMX Xeon: 200 of 613 GFLOP/s).
+EFFICIENCY = {"float32": 0.6, "bfloat16": 0.33}
 _MEASURED: dict[str, float] = {}  # model name -> GFLOP/s of its last action in this process
 _LOCK = threading.Lock()
 
@@ -87,7 +90,8 @@ def machine_estimate(model: str, inputs: int, *, device: str = "cpu") -> Estimat
     """The estimate from this machine's matmul rate alone, whatever earlier runs measured: a stable figure for
     choosing defaults (a measured rate depends on what the last run recorded)."""
     gflops = _gflops_per_input(model) * max(int(inputs), 0)
-    return Estimate(model, int(inputs), gflops, matmul_rate(choose_precision(device).name) * EFFICIENCY, False)
+    precision = choose_precision(device).name
+    return Estimate(model, int(inputs), gflops, matmul_rate(precision) * EFFICIENCY[precision], False)
 
 
 def record_speed(model: str, *, inputs: int, seconds: float) -> None:

@@ -7,7 +7,7 @@ so its run costs about a segmentation per frame read. Its time is not its matmul
 pixel decoder's grid sampling and its normalisations move memory, so bfloat16 (which speeds the matmuls) helps it
 little. Measured seconds a frame against what lib.models.speed estimates from the matmul rate for its 79 GFLOPs
 (SECONDS_PER_ESTIMATE, per precision): float32 2.64 s for 1.14 s estimated on a 2-core AMD EPYC (2.3x); bfloat16
-1.29 s for 0.215 s on a 2-core Xeon with AMX (613 GFLOP/s bf16 matmuls, 15 GB/s copies: 6.0x), and 0.53 s on an
+1.29 s for 0.39 s on a 2-core Xeon with AMX (613 GFLOP/s bf16 matmuls, 15 GB/s copies: 3.3x), and 0.53 s on an
 earlier 2-core bfloat16 machine. So the count is what fits TIME_BUDGET_S by that estimate, at most
 HUB_MAX_FRAMES (about 1 s of video), at least MIN_HUB_FRAMES (a key frame and two propagated ones at the
 default k).
@@ -21,7 +21,7 @@ from lib.models.speed import machine_estimate
 HUB_MAX_FRAMES = 12
 MIN_HUB_FRAMES = 3
 TIME_BUDGET_S = 8.0  # the 10 s rule less decoding, propagation and drawing
-SECONDS_PER_ESTIMATE = {"float32": 2.3, "bfloat16": 6.0}  # measured seconds a frame / the matmul-rate estimate
+SECONDS_PER_ESTIMATE = {"float32": 2.3, "bfloat16": 3.3}  # measured seconds a frame / the matmul-rate estimate
 
 
 def seconds_per_frame(segmentor: str) -> float:
