@@ -3,8 +3,9 @@
     warm_up(spec, model)   # seconds it took, or None where it was skipped
 
 The first forward of a shape sets up oneDNN's kernels for it (with bfloat16 autocast on AMX/AVX-512 they are
-generated then), allocates the memory pools and runs every lazy initialisation: measured 2-7 s more than the
-same call again on 2 cores (benchmarks/hub_models.py, `call s` vs `again s`). The warm-up runs one input as the
+generated then), allocates the memory pools and runs every lazy initialisation. A tab's whole first call took 2-8 s
+more than the same call again on 2 cores (benchmarks/hub_models.py, `call s` vs `again s`); this pays the
+forward's share of that at load (the rest lies outside the model, see the README). The warm-up runs one input as the
 catalog's sampling shapes it (the shape its gflops_per_input was counted on), in the precision the tabs use,
 during loading, which the tabs already show as a stage. Skipped on a CPU for a forward over
 CPU_WARM_UP_MAX_GFLOPS (V-JEPA 2: a minute there), and for SAM 2 everywhere (its video session builds its own
