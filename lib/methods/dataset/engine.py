@@ -128,19 +128,20 @@ def run_batch(config: BatchConfig, *, stream: TextIO | None = None) -> BatchSumm
 
     # Rows are written before the cluster connection closes, so nothing is lost if its shutdown fails.
     with nullcontext() if config.engine == "local" or not todo else _ray_connection(config.address):
-        records = _local_records(todo, artifacts) if config.engine == "local" else _ray_records(
-            todo, config, artifacts, marker)
-        seen: set[str] = set()
-        for record in records if todo else ():
-            if record["key"] in seen:  # a retried task may hand back a record twice
-                continue
-            seen.add(record["key"])
-            table = record.pop("table")
-            buffers[table].append(record)
-            counts[table] += 1
-            bar.update(error=table == "errors")
-            if len(buffers["rows"]) + len(buffers["errors"]) >= config.flush_every:
-                flush()
+        if todo:
+            records = _local_records(todo, artifacts) if config.engine == "local" else _ray_records(
+                todo, config, artifacts, marker)
+            seen: set[str] = set()
+            for record in records:
+                if record["key"] in seen:  # a retried task may hand back a record twice
+                    continue
+                seen.add(record["key"])
+                table = record.pop("table")
+                buffers[table].append(record)
+                counts[table] += 1
+                bar.update(error=table == "errors")
+                if len(buffers["rows"]) + len(buffers["errors"]) >= config.flush_every:
+                    flush()
         flush()
     bar.close()
     compact(out)
