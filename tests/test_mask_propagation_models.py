@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from lib.errors import UserInputError
+from lib.hooks.flops import count_flops
 from lib.methods.mask_propagation import CostSweep, cost_figure
 from lib.methods.mask_propagation.data import CLIP_CONFIG, backward_flows, toy_clip
 from lib.methods.mask_propagation.flow_model import MPVSSFlow
@@ -84,7 +85,10 @@ def test_hub_mask2former_as_key_frame_segmentor():
     model = Mask2FormerForUniversalSegmentation(config).eval()
     seg = KeyFrameSegmentor(model, "mask2former", hub_class_names(model))
     frames = (np.random.default_rng(0).random((2, 64, 64, 3)) * 255).astype(np.uint8)
-    out = seg.segment(frames)
+    out = seg.segment(frames)  # its FLOPs are counted on this first segmentation (no extra forward)
+    with torch.no_grad():  # a separate count of one frame's forward agrees with it
+        alone = count_flops(lambda: seg._forward(seg._pixels(frames[:1]))).total
+    assert seg.flops(64, 64) == alone > 0
     assert len(out) == 2 and out[0].class_names == ("road", "car", "sky")
     assert out[0].class_probs.shape == (5, 3) and out[0].mask_logits.shape == (5, 16, 16)
     assert out[0].queries.shape == (5, 32)

@@ -10,6 +10,7 @@ from lib.errors import UserInputError
 from lib.methods.token_merging import render, render_tome_groups, run_tome_encoder
 from lib.methods.token_merging.features import encode_frames
 from lib.methods.token_merging.model import FrameViT
+from lib.methods.token_merging.segments import merge_segment
 from lib.methods.token_merging.task import run_token_merging
 from lib.models import get_spec, load_from, save_bundled
 from lib.models.precision import PRECISION_ENV
@@ -96,6 +97,19 @@ def test_pipeline_sequence_and_segment_order(tiny_vit, metric):
     budgets = {b.name: b.tokens for b in result.budgets}
     assert budgets["LongVLM"] == 20 and budgets["raw tokens"] == 192
     assert result.similarity.shape == (3, 3)
+
+
+def test_segments_encoded_together_merge_their_own_frames(tiny_vit):
+    # 12 segments of 2 frames are encoded 8 segments (16 frames) per forward; each segment's tokens must still be
+    # the merge of its own 2 frames, as when that segment is encoded alone
+    clip = _clip(24)
+    result = run_token_merging(clip, model=tiny_vit, num_frames=24, num_segments=12, tokens_per_segment=5,
+                               num_global=2)
+    for s in (0, 7, 8, 11):  # both sides of the group boundary, and the last, shorter group
+        alone = encode_frames(tiny_vit, result.frames[2 * s:2 * s + 2])
+        expected = merge_segment(alone.patches, 5, metric="pseudo_heads", keys=alone.keys)
+        assert np.allclose(result.segments[s].tokens, expected.tokens, atol=1e-5)
+        assert np.array_equal(result.segments[s].assignment, expected.assignment)
 
 
 def test_pipeline_on_a_video_file(tiny_vit, tmp_path):

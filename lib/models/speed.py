@@ -9,18 +9,16 @@
 Before a model has run in this process the rate is a guess: this machine's dense matmul rate in the precision
 the model runs in (lib.models.precision; measured once, ~0.3 s) times EFFICIENCY, the share of that peak a ViT
 forward reaches here (benchmarks/hub_models.py prints both). After a run the model's measured rate (its
-GFLOPs over the seconds the whole action took) replaces the guess, so estimates of a repeated action are close.
+GFLOPs over the seconds its caller timed: Token merging times its encoder) replaces the guess, so estimates of a
+repeated action are close.
 FLOPs come from ModelSpec.gflops_per_input (counted on the real architectures), never from a run.
 """
 from __future__ import annotations
 
-import functools
 import threading
-import time
 from dataclasses import dataclass
 
-import torch
-
+from lib.models.matmul import matmul_rate
 from lib.models.precision import choose_precision
 from lib.models.registry import get_spec
 
@@ -53,20 +51,6 @@ class Estimate:
         basis = "as measured on its last run" if self.measured else "estimated from this machine's matmul speed"
         return (f"About {said} on this machine: {what} x {self.gflops / max(self.inputs, 1):.0f} GFLOPs at "
                 f"{self.rate_gflops:.0f} GFLOP/s ({basis}).")
-
-
-@functools.lru_cache(maxsize=2)
-def matmul_rate(precision: str, n: int = 2048, repeats: int = 3) -> float:
-    """Best GFLOP/s of an n x n matmul in `precision` ("float32" or "bfloat16") on this process's threads."""
-    dtype = torch.bfloat16 if precision == "bfloat16" else torch.float32
-    a, b = torch.randn(n, n, dtype=dtype), torch.randn(n, n, dtype=dtype)
-    torch.matmul(a, b)  # warm-up: the first call sets up the kernel
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        torch.matmul(a, b)
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
 
 
 def _gflops_per_input(model: str) -> float:

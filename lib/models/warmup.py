@@ -9,7 +9,8 @@ forward's share of that at load (the rest lies outside the model, see the README
 catalog's sampling shapes it (the shape its gflops_per_input was counted on), in the precision the tabs use,
 during loading, which the tabs already show as a stage. Skipped on a CPU for a forward over
 CPU_WARM_UP_MAX_GFLOPS (V-JEPA 2: a minute there), and for SAM 2 everywhere (its video session builds its own
-inputs).
+inputs). On a CPU it also measures the matmul rate the time estimates use (lib.models.speed, ~0.4 s), which the
+first action would otherwise pay.
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ import time
 
 import torch
 
-from lib.models.precision import inference_precision, model_device
+from lib.models.matmul import matmul_rate
+from lib.models.precision import choose_precision, inference_precision, model_device
 from lib.models.spec import ModelSpec
 
 _LOG = logging.getLogger(__name__)
@@ -59,4 +61,6 @@ def warm_up(spec: ModelSpec, model: torch.nn.Module) -> float | None:
     except (ValueError, RuntimeError) as err:  # a checkpoint of another geometry than the catalog's (tests' tiny ones)
         _LOG.info("%s: no warm-up (%s)", spec.name, err)
         return None
+    if device.type == "cpu":  # the matmul rate the tabs' time estimates start from: measured here, not on a click
+        matmul_rate(choose_precision(device).name)
     return time.perf_counter() - start

@@ -9,7 +9,8 @@ where these live and whether a CLS exists at all: lib.methods.token_merging.towe
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -47,6 +48,11 @@ class FrameFeatures:
     cls_states: torch.Tensor
     grid: tuple[int, int]
     global_from: str = GLOBAL_FROM_CLS
+
+    def frames(self, start: int, stop: int) -> FrameFeatures:
+        """The features of frames start..stop-1 (one segment of a clip encoded at once)."""
+        return replace(self, patches=self.patches[start:stop], keys=self.keys[start:stop],
+                       cls_states=self.cls_states[start:stop])
 
 
 def _frame_vit_features(model, pixels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -86,8 +92,8 @@ def encoder_preprocess(model) -> PreprocessConfig | None:
 
 
 @torch.no_grad()
-def encode_frames(model, frames: np.ndarray, *, batch: int = 16,
-                  preprocess: PreprocessConfig | None = None) -> FrameFeatures:
+def encode_frames(model, frames: np.ndarray, *, batch: int = 16, preprocess: PreprocessConfig | None = None,
+                  on_batch: Callable[[int, int], None] | None = None) -> FrameFeatures:
     """(T, H, W, 3) uint8 frames -> FrameFeatures.
 
     preprocess: the checkpoint's image processor (lib.models.preprocess.preprocess_frames: CLIP's and DINOv2's
@@ -95,6 +101,7 @@ def encode_frames(model, frames: np.ndarray, *, batch: int = 16,
     already at its input size pass as they are (run_token_merging always passes one for a tower). None: frames
     stretched (antialiased bilinear) to the encoder's square input with its family's mean/std (the bundled
     FrameViT, as it was trained).
+    on_batch(done, total): called after each batch with the frames encoded so far (progress).
     """
     layout = tower_layout(model)
     side, grid, mean, std = encoder_geometry(model, preprocess)
@@ -110,6 +117,8 @@ def encode_frames(model, frames: np.ndarray, *, batch: int = 16,
                       else preprocess_frames(chunk, preprocess)).to(device)
             feats = _frame_vit_features(model, pixels) if layout is None else tower_features(model, layout, pixels)
             parts.append(tuple(t.float().cpu() for t in feats))
+            if on_batch is not None:
+                on_batch(start + len(chunk), len(frames))
     patches, keys, cls = (torch.cat(chunk) for chunk in zip(*parts))
     if patches.shape[1] != grid[0] * grid[1]:
         raise ValueError(f"encoder gave {patches.shape[1]} patches, expected a {grid} grid")

@@ -28,14 +28,17 @@ from lib.video import Clip, load_clip, load_frames, probe_video, segment_indices
 
 DEFAULT_MODEL = "frame-vit-toy"
 DEFAULT_FRAMES = 100  # LongVLM's 100 frames: the bundled encoder does them in about a second
-# CLIP-B/16 costs 35 GFLOPs a frame, CLIP-L/14 162: in bfloat16 on 2 CPU cores about 0.07 s and 0.3 s a frame
-# (benchmarks/hub_models.py), so these counts keep the default action under ~10 s with decoding and merging.
+# The most frames a default action samples with each tower, on the fastest 2-core CPUs seen (native bfloat16);
+# slower machines get fewer (default_frames). CLIP-B/16 costs 35 GFLOPs a frame, CLIP-L/14 162; in bfloat16 on a
+# 2-core AMX Xeon the encoder ran 0.14 s and 0.7 s a frame in batches of 16 (benchmarks/hub_models.py).
 # SigLIP 2 B/16 at 224 costs what CLIP-B/16 does (same ViT-B, 196 patches; its MAP head is skipped), so 60 too;
-# DINOv2-S/14 (12 GFLOPs: 22 M parameters, 256 patches) about a third of it. (DINOv2-B/14, 46 GFLOPs, is not
-# offered: on the busy machine it took 5-22 s for its default action, so the 10 s rule is not shown.)
-DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20, "siglip2-base-p16-224": 60, "dinov2-small": 100}
+# DINOv2-S/14 (12 GFLOPs: 22 M parameters, 256 patches) a third of it, but its narrow matmuls reach less of the
+# peak: 100 frames took 9-11 s there, so 80. (DINOv2-B/14, 46 GFLOPs, is not offered: on the busy machine it took
+# 5-22 s for its default action, so the 10 s rule is not shown.)
+DEFAULT_FRAMES_BY_MODEL = {"clip-vit-b16": 60, "clip-vit-l14": 20, "siglip2-base-p16-224": 60, "dinov2-small": 80}
 DEFAULT_SEGMENTS = 10  # the tab's default segment count (LongVLM's)
 MIN_FRAMES = 3  # the fewest frames a default action samples: one for each of 3 segments still shows a timeline
+ENCODE_BATCH = 16  # frames per encoder forward (whole segments are grouped up to it)
 TIME_BUDGET_S = 8.0  # encoding time a default action may take: the 10 s rule less decoding and merging
 Progress = Callable[[float, str], None]
 
@@ -173,29 +176,41 @@ def run_token_merging(video: str | Path | Clip, *, model: str | torch.nn.Module 
     report(0.02, f"decoding {num_segments * per_segment} frames")
     clip = _load(video, num_segments, per_segment, short_side, preprocess)
     timings["decode"] = time.perf_counter() - started
+    # whole segments are encoded together, ENCODE_BATCH frames or a little more per forward: a segment's 4-10
+    # frames alone make batches that run up to 1.3x slower per frame on a CPU (CLIP-B/16, bfloat16, 2 cores:
+    # 0.18 s a frame in batches of 5, 0.14 in batches of 16); features of one group are held at a time
+    group = max(1, -(-ENCODE_BATCH // per_segment))
+    total_frames = num_segments * per_segment
     segments: list[SegmentMerge] = []
-    cls_states, global_from = [], GLOBAL_FROM_CLS
+    cls_states: list[torch.Tensor] = []
+    global_from = GLOBAL_FROM_CLS
     encode_s = merge_s = 0.0
     merge_errors, pool_errors = [], []  # per segment: how well the kept tokens stand for every patch
-    for s in range(num_segments):
-        report(0.05 + 0.9 * s / num_segments, f"segment {s + 1}/{num_segments}: encoding and merging")
+    for first in range(0, num_segments, group):
+        last = min(first + group, num_segments)
         t0 = time.perf_counter()
-        feats = encode_frames(encoder, clip.frames[s * per_segment:(s + 1) * per_segment], preprocess=preprocess)
-        t1 = time.perf_counter()
-        segments.append(merge_segment(feats.patches, tokens_per_segment, metric=metric, keys=feats.keys))
-        merge_s += time.perf_counter() - t1
-        original = feats.patches.reshape(-1, feats.patches.shape[-1]).float().numpy()
-        merge_errors.append(relative_error(original, segments[-1].unmerge()))
-        pool_errors.append(relative_error(original, pool_reconstruct(feats.patches, grid, tokens_per_segment)))
-        encode_s += t1 - t0
-        cls_states.append(feats.cls_states)
-        global_from = feats.global_from
+        encoded = encode_frames(
+            encoder, clip.frames[first * per_segment:last * per_segment], preprocess=preprocess,
+            batch=group * per_segment if group > 1 else ENCODE_BATCH,
+            on_batch=lambda done, _, base=first * per_segment: report(
+                0.05 + 0.9 * (base + done) / total_frames, f"encoding frames {base + done}/{total_frames}, merging"))
+        encode_s += time.perf_counter() - t0
+        global_from = encoded.global_from
+        for s in range(first, last):
+            feats = encoded.frames((s - first) * per_segment, (s - first + 1) * per_segment)
+            t1 = time.perf_counter()
+            segments.append(merge_segment(feats.patches, tokens_per_segment, metric=metric, keys=feats.keys))
+            merge_s += time.perf_counter() - t1
+            original = feats.patches.reshape(-1, feats.patches.shape[-1]).float().numpy()
+            merge_errors.append(relative_error(original, segments[-1].unmerge()))
+            pool_errors.append(relative_error(original, pool_reconstruct(feats.patches, grid, tokens_per_segment)))
+            cls_states.append(feats.cls_states)
     timings["encode"], timings["merge"] = encode_s, merge_s
     glob = global_tokens(torch.cat(cls_states), num_global).numpy()
     sequence = np.concatenate([glob] + [seg.tokens for seg in segments], axis=0)
     name = model if isinstance(model, str) else type(model).__name__
     if isinstance(model, str) and get_spec(model).gflops_per_input is not None:
-        record_speed(model, inputs=len(clip.frames), seconds=time.perf_counter() - started)
+        record_speed(model, inputs=len(clip.frames), seconds=encode_s)  # the encoder's rate: what TIME_BUDGET_S bounds
     report(1.0, "done")
     return TokenMergingResult(
         frames=clip.frames, timestamps=np.asarray(clip.timestamps, dtype=np.float64), segments=tuple(segments),
