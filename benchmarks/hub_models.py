@@ -61,15 +61,10 @@ def matmul_peak_gflops(threads: int, n: int = 4096, repeats: int = 5) -> float:
     """Best GFLOP/s of an (n x n) @ (n x n) fp32 torch.matmul on `threads` threads (2 n^3 FLOPs each)."""
     import torch
 
+    from lib.models.matmul import matmul_rate
+
     torch.set_num_threads(threads)
-    a, b = torch.randn(n, n), torch.randn(n, n)
-    torch.matmul(a, b)  # warm-up
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter()
-        torch.matmul(a, b)
-        best = min(best, time.perf_counter() - start)
-    return 2 * n**3 / best / 1e9
+    return matmul_rate("float32", n=n, repeats=repeats)
 
 
 def child(key: str, clip: str, quick: bool, threads: int) -> dict:

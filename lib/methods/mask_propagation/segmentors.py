@@ -131,12 +131,12 @@ class KeyFrameSegmentor:
         actually receives (input_size)."""
         size = self.input_size(height, width)
         with _FLOPS_LOCK:
-            known = _FLOPS.setdefault(self.model, {})
-            if size not in known:
-                x = torch.zeros(1, 3, *size)
-                with torch.no_grad():
-                    known[size] = count_flops(lambda: self._forward(x)).total
-            return known[size]
+            known = size in _FLOPS.setdefault(self.model, {})
+        if not known:  # one forward of a blank frame, counted as a segmentation's first forward is
+            with torch.no_grad():
+                self._forward_counting(torch.zeros(1, 3, *size))
+        with _FLOPS_LOCK:
+            return _FLOPS[self.model][size]
 
 
 def hub_class_names(model: torch.nn.Module) -> tuple[str, ...]:
